@@ -1,0 +1,57 @@
+"""The documented exception tree. Messages start with what they are about and carry no secrets.
+
+ReconcilerError
+├── InvalidInput      the user must fix the repository or the command line (exit 1, nothing written)
+├── SourceError       the repository cannot be read (unreachable, missing ref, corrupt clone)
+├── ClusterError      the cluster could not be read or written
+│   ├── Transient     retry with backoff (unreachable, timeouts, 429, 5xx)
+│   └── Refused       the API said no (conflict, forbidden, invalid, not found)
+└── Blocked           the plan has blocking problems, so nothing was written
+"""
+
+from __future__ import annotations
+
+
+class ReconcilerError(Exception):
+    """Base of every error this tool reports to the user."""
+
+
+class InvalidInput(ReconcilerError):
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class SourceError(ReconcilerError):
+    pass
+
+
+class ClusterError(ReconcilerError):
+    pass
+
+
+class Transient(ClusterError):
+    pass
+
+
+class Refused(ClusterError):
+    def __init__(self, message: str, status: int = 0, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+
+class NotFound(Refused):
+    pass
+
+
+class Conflict(Refused):
+    pass
+
+
+class Forbidden(Refused):
+    pass
+
+
+class Blocked(ReconcilerError):
+    pass

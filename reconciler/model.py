@@ -1,0 +1,253 @@
+"""Frozen value types shared by every stage of the pipeline. Standard library only.
+
+git ──source──▶ tree ──intent──▶ DesiredState ─┐
+                                               ├─plan──▶ Plan ──rollout──▶ writes
+cluster ───────────────────────▶ LiveState ────┘
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+API_GROUP = "layering.gitops.dev"
+API_VERSION = f"{API_GROUP}/v1alpha1"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE = "layering-reconciler"
+ROLE_LABEL = "machineconfiguration.openshift.io/role"
+ANNOTATION_BINDING = f"{API_GROUP}/binding"
+ANNOTATION_SOURCE = f"{API_GROUP}/source"
+ANNOTATION_STAGE = f"{API_GROUP}/stage"
+
+
+def mc_name_for_pool(pool: str) -> str:
+    """The one MachineConfig we own per bound pool."""
+    return f"99-layering-{pool}"
+
+
+# ---- where things came from ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Location:
+    """A place in the bindings repository: `bindings/worker.yaml:7:3`."""
+
+    path: str
+    line: int = 0  # 1-based; 0 = whole file
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column}" if self.column else f"{self.path}:{self.line}"
+
+
+# ---- desired state (from git) -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Binding:
+    """One PoolImageBinding: this pool boots this image."""
+
+    name: str
+    pool: str
+    os_image_url: str
+    stage: int = 0
+    window: str | None = None
+    accept_conflicts: bool = False  # the owner accepts extension / realtime-kernel MCs in the pool
+    location: Location = field(default_factory=lambda: Location(""))
+
+
+@dataclass(frozen=True)
+class Window:
+    name: str
+    schedule: str  # five-field cron
+    duration_seconds: int
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Policy:
+    bake_seconds: int = 600
+    on_degraded: str = "halt"  # halt | rollback
+    allow_empty: bool = False
+    registries: tuple[str, ...] = ()  # allowed image prefixes; empty = any
+    windows: tuple[Window, ...] = ()
+    overrun: str = "finish"  # finish | pause
+    stall_seconds: int = 3600  # no progress this long = stalled
+    location: Location = field(default_factory=lambda: Location("layering.yaml"))
+
+    def window(self, name: str) -> Window | None:
+        return next((w for w in self.windows if w.name == name), None)
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    repo: str  # the source as the user gave it (credentials removed)
+    commit: str
+    bindings: tuple[Binding, ...]
+    policy: Policy = field(default_factory=Policy)
+
+    def binding_for(self, pool: str) -> Binding | None:
+        return next((b for b in self.bindings if b.pool == pool), None)
+
+
+# ---- live state (from the cluster) --------------------------------------------------------------
+@dataclass(frozen=True)
+class Condition:
+    type: str
+    status: str  # "True" | "False" | "Unknown"
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class MachineConfigInfo:
+    name: str
+    role: str | None  # the machineconfiguration.openshift.io/role label
+    os_image_url: str = ""
+    managed: bool = False  # carries our managed-by label
+    labels: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+    kernel_type: str = ""
+    extensions: tuple[str, ...] = ()
+    generated_by_controller: bool = False  # a rendered or template MC owned by the MCO
+    resource_version: str = ""
+    has_other_content: bool = False  # spec carries more than osImageURL (config files, kargs, …)
+
+    def annotation(self, key: str) -> str | None:
+        return dict(self.annotations).get(key)
+
+
+@dataclass(frozen=True)
+class NodeState:
+    name: str
+    pool: str
+    current_config: str = ""
+    desired_config: str = ""
+    state: str = "Done"  # Done | Working | Degraded | Unreconcilable
+    reason: str = ""
+    ready: bool = True
+    unschedulable: bool = False
+    phase: str = ""  # human phase from MCN conditions / annotations: cordoned, drained, applying, rebooting …
+    zone: str = ""
+
+
+@dataclass(frozen=True)
+class PoolState:
+    name: str
+    roles: tuple[str, ...]  # the role label values its machineConfigSelector selects
+    paused: bool = False
+    target_config: str = ""  # spec.configuration.name
+    current_config: str = ""  # status.configuration.name
+    target_image: str = ""  # osImageURL of the target rendered config
+    current_image: str = ""  # osImageURL of the current rendered config
+    machine_count: int = 0
+    updated_count: int = 0
+    ready_count: int = 0
+    unavailable_count: int = 0
+    degraded_count: int = 0
+    conditions: tuple[Condition, ...] = ()
+    generation: int = 0
+    observed_generation: int = 0
+    annotations: tuple[tuple[str, str], ...] = ()
+
+    def condition(self, type_: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == type_), None)
+
+    def is_true(self, type_: str) -> bool:
+        cond = self.condition(type_)
+        return cond is not None and cond.status == "True"
+
+    @property
+    def degraded(self) -> bool:
+        return any(self.is_true(t) for t in ("Degraded", "NodeDegraded", "RenderDegraded"))
+
+
+@dataclass(frozen=True)
+class LiveState:
+    base_image: str
+    release_version: str
+    machine_configs: tuple[MachineConfigInfo, ...]
+    pools: tuple[PoolState, ...]
+    nodes: tuple[NodeState, ...] = ()
+    observed_at: float = 0.0  # injected clock reading when it was read
+
+    def pool(self, name: str) -> PoolState | None:
+        return next((p for p in self.pools if p.name == name), None)
+
+    def machine_config(self, name: str) -> MachineConfigInfo | None:
+        return next((m for m in self.machine_configs if m.name == name), None)
+
+    def nodes_of(self, pool: str) -> tuple[NodeState, ...]:
+        return tuple(n for n in self.nodes if n.pool == pool)
+
+
+# ---- plan ---------------------------------------------------------------------------------------
+class ActionKind(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    UNCHANGED = "unchanged"
+
+
+class Severity(str, Enum):
+    BLOCKING = "blocking"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Severity
+    subject: str  # `bindings/worker.yaml:7:3` or `MachineConfigPool/worker`
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}"
+
+
+@dataclass(frozen=True)
+class DesiredMachineConfig:
+    """The full MachineConfig we want for a pool (cluster/ turns it into an API object)."""
+
+    name: str
+    pool: str
+    os_image_url: str
+    labels: tuple[tuple[str, str], ...]
+    annotations: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Impact:
+    pools: tuple[str, ...]  # every pool that re-renders (a worker change reaches custom pools)
+    nodes_to_reboot: int
+
+
+@dataclass(frozen=True)
+class Action:
+    pool: str
+    kind: ActionKind
+    mc_name: str
+    old_image: str | None
+    new_image: str | None
+    binding: Binding | None = None
+    desired: DesiredMachineConfig | None = None
+    live_resource_version: str = ""
+    drift: tuple[str, ...] = ()  # human-readable field differences between live and desired
+    impact: Impact = field(default_factory=lambda: Impact((), 0))
+
+
+@dataclass(frozen=True)
+class Plan:
+    repo: str
+    commit: str
+    actions: tuple[Action, ...]
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        return any(p.severity is Severity.BLOCKING for p in self.problems)
+
+    @property
+    def changes(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.kind is not ActionKind.UNCHANGED)
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.changes and not self.blocked
