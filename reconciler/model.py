@@ -40,6 +40,17 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}" if self.column else f"{self.path}:{self.line}"
 
 
+# ---- a read of the repository ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Snapshot:
+    """The bindings files of one commit: what source/ hands to intent/."""
+
+    repo: str  # the source as the user gave it, credentials removed
+    commit: str  # full hex sha ("" for an uncommitted working directory)
+    files: dict[str, bytes] = field(default_factory=dict)  # repo-relative POSIX path -> content
+    problems: tuple[str, ...] = ()  # files refused while reading (symlink out of the repo, too large)
+
+
 # ---- desired state (from git) -------------------------------------------------------------------
 @dataclass(frozen=True)
 class Binding:

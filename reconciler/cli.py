@@ -1,0 +1,190 @@
+"""The composition root: parse arguments, build the adapters, run one command.
+
+Exit codes: 0 success / in sync, 1 error or invalid input, 2 (`plan`) changes pending.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from reconciler import __version__
+from reconciler.cluster import Cluster
+from reconciler.errors import InvalidInput, ReconcilerError
+from reconciler.intent import parse_duration
+from reconciler.source import GitSource
+
+EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
+
+CLUSTER_HELP = (
+    "CLUSTER: --kubeconfig PATH [--context NAME] (default: $KUBECONFIG, ~/.kube/config, or in-cluster) "
+    "or --sim (an embedded simulated cluster in this process)."
+)
+SRC_HELP = "a git URL (https://, ssh://, git@host:, file://) or the path of a local git repository"
+
+
+def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("cluster", CLUSTER_HELP)
+    group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file to use")
+    group.add_argument("--context", metavar="NAME", help="kubeconfig context to use")
+    group.add_argument("--sim", action="store_true", help="start an embedded simulated cluster")
+    group.add_argument("--sim-speed", type=float, default=60.0, metavar="X",
+                       help="with --sim: simulated time runs X times faster (default 60)")
+
+
+def _add_source_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--repo", required=required, metavar="SRC", help=SRC_HELP)
+    parser.add_argument("--ref", metavar="REF", help="branch, tag or commit (default: the remote's HEAD)")
+    parser.add_argument("--token-file", metavar="PATH",
+                        help="file holding an HTTPS token for the repository (or set $GIT_TOKEN)")
+    parser.add_argument("--cache-dir", metavar="DIR", type=Path, help="where clones are kept")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reconciler",
+        description="GitOps for RHCOS image layering: a git repository of pool→image bindings, "
+        "reconciled into MachineConfigs and followed through every node's reboot.",
+        epilog="Exit codes: 0 success or in sync, 1 error or invalid input, 2 (plan) changes pending.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="offline checks of a bindings checkout",
+                                   description="Check a bindings checkout offline (for pre-commit "
+                                   "hooks and CI). Exit 1 on any problem.")
+    validate.add_argument("path", nargs="?", default=".", type=Path, help="the checkout (default: .)")
+
+    plan = commands.add_parser("plan", help="show what a sync would change",
+                               description="Show what a sync would change. Exit 0 in sync, 2 changes "
+                               "pending, 1 error or blocking problem.", epilog=CLUSTER_HELP)
+    _add_source_options(plan)
+    _add_cluster_options(plan)
+    plan.add_argument("-o", "--output", choices=("table", "json", "markdown"), default="table")
+
+    sync = commands.add_parser("sync", help="apply the repository to the cluster",
+                               description="Apply the repository: one pass of the rollout (write what "
+                               "the stages, windows and gates allow). With --wait, follow the rollout "
+                               "until it is done, halted or timed out.", epilog=CLUSTER_HELP)
+    _add_source_options(sync)
+    _add_cluster_options(sync)
+    sync.add_argument("--wait", action="store_true", help="follow every pool until done")
+    sync.add_argument("--timeout", default="2h", metavar="DUR", help="with --wait (default 2h)")
+
+    run = commands.add_parser("run", help="reconcile continuously",
+                              description="Reconcile continuously: each tick is one full pass "
+                              "(fetch → validate → plan → apply). Failed passes are retried with backoff "
+                              "and never delete anything. SIGTERM stops cleanly between writes.",
+                              epilog=CLUSTER_HELP)
+    _add_source_options(run)
+    _add_cluster_options(run)
+    run.add_argument("--interval", default="1m", metavar="DUR", help="time between passes (default 1m)")
+    run.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics")
+
+    status = commands.add_parser("status", help="pools, bindings and nodes as the cluster shows them",
+                                 epilog=CLUSTER_HELP)
+    _add_source_options(status, required=False)
+    _add_cluster_options(status)
+    status.add_argument("-o", "--output", choices=("table", "json"), default="table")
+
+    sim = commands.add_parser("sim", help="the simulated OpenShift cluster",
+                              description="Run and drive the simulated OpenShift cluster (mcosim).")
+    from mcosim.cli import add_subcommands
+
+    add_subcommands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM_COMMAND"))
+
+    commands.add_parser("demo", help="a narrated roll-out and roll-back on an embedded simulated cluster",
+                        description="Start an embedded simulated cluster, copy example-repo/ into a "
+                        "fresh git repository, sync it, then commit a revert and roll back.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        return dispatch(args)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_ERROR
+    except ReconcilerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    from reconciler.controller import commands
+
+    if args.command == "validate":
+        return commands.validate(args.path)
+    if args.command == "sim":
+        from mcosim.cli import run_subcommand
+
+        return run_subcommand(args)
+    if args.command == "demo":
+        return _demo()
+    with _cluster(args) as (cluster, clock, sleep):
+        if args.command == "status":
+            source = _source(args) if args.repo else None
+            return commands.status(cluster, source, args.ref, args.output, clock)
+        reconciler = commands.Reconciler(_source(args), cluster, args.ref, clock)
+        if args.command == "plan":
+            return commands.plan(reconciler, args.output)
+        if args.command == "sync":
+            return commands.sync(reconciler, wait=args.wait, timeout=parse_duration(args.timeout),
+                                 sleep=sleep)
+        if args.command == "run":
+            return commands.run(reconciler, interval=parse_duration(args.interval),
+                                metrics_port=args.metrics_port)
+    raise AssertionError(args.command)
+
+
+def _source(args: argparse.Namespace) -> GitSource:
+    token = args.token_file.read_text().strip() if getattr(args, "token_file", None) else None
+    return GitSource(args.repo, cache_dir=args.cache_dir, token=token)
+
+
+@contextlib.contextmanager
+def _cluster(args: argparse.Namespace) -> Iterator[tuple[Cluster, Callable[[], float], Callable[[float], None]]]:
+    """The cluster to talk to, with the clock and sleep that match it."""
+    if not args.sim:
+        yield Cluster.connect(args.kubeconfig, args.context), time.time, time.sleep
+        return
+    from mcosim import SimConfig, Simulator
+
+    with tempfile.TemporaryDirectory(prefix="reconciler-sim-") as tmp, \
+            Simulator(SimConfig(speed=args.sim_speed)).start() as sim:
+        kubeconfig = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
+        logging.getLogger("reconciler").info("embedded simulated cluster at %s", sim.url)
+        yield Cluster.connect(str(kubeconfig)), sim.clock.now, _scaled_sleep(args.sim_speed)
+
+
+def _scaled_sleep(speed: float) -> Callable[[float], None]:
+    return lambda seconds: time.sleep(seconds / speed)
+
+
+def _demo() -> int:
+    from mcosim import SimConfig, Simulator
+
+    from reconciler.controller.demo import run_demo
+
+    with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp, \
+            Simulator(SimConfig(speed=DEMO_SPEED)).start() as sim:
+        kubeconfig = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
+        cluster = Cluster.connect(str(kubeconfig))
+        return run_demo(Path(tmp), cluster, clock=sim.clock.now, sleep=_scaled_sleep(DEMO_SPEED),
+                        describe_node=sim.rpm_ostree_status, kubeconfig=kubeconfig)
+
+
+DEMO_SPEED = 40.0

@@ -1,0 +1,80 @@
+"""What each CLI command does, given adapters that cli.py has built."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from reconciler.cluster import Cluster
+from reconciler.errors import InvalidInput, ReconcilerError, Transient
+from reconciler.intent import check
+from reconciler.report import render_plan, render_status
+from reconciler.source import read_directory
+
+from .loop import run_forever
+from .progress import follow
+from .reconcile import Reconciler, Source
+
+__all__ = ["Reconciler", "plan", "run", "status", "sync", "validate"]
+
+EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
+log = logging.getLogger("reconciler")
+
+
+def validate(path: Path) -> int:
+    snapshot = read_directory(path)
+    problems = list(snapshot.problems) + check(snapshot)
+    if problems:
+        raise InvalidInput(problems)
+    print(f"{path}: valid", file=sys.stderr)
+    return EXIT_OK
+
+
+def plan(reconciler: Reconciler, output: str) -> int:
+    _, _, the_plan = reconciler.read()
+    print(render_plan(the_plan, output))
+    if the_plan.blocked:
+        return EXIT_ERROR
+    return EXIT_PENDING if the_plan.changes else EXIT_OK
+
+
+def sync(reconciler: Reconciler, *, wait: bool, timeout: float, sleep: Callable[[float], None]) -> int:
+    if not wait:
+        result = reconciler.reconcile()
+        for line in result.applied or ("nothing to write",):
+            print(line)
+        print(result.decision.summary)
+        return EXIT_ERROR if result.decision.halted else EXIT_OK
+    return follow(reconciler, timeout=timeout, sleep=sleep)
+
+
+def status(cluster: Cluster, source: Source | None, ref: str | None, output: str,
+           clock: Callable[[], float]) -> int:
+    if source is None:
+        print(render_status(cluster.read_live(clock()), None, output))
+        return EXIT_OK
+    result = Reconciler(source, cluster, ref, clock).decide()
+    print(render_status(result.live, result.desired, output, progress=result.decision.pools))
+    return EXIT_OK
+
+
+def run(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:
+    return run_forever(reconciler, interval=interval, metrics_port=metrics_port)
+
+
+def retrying(action: Callable[[], object], attempts: int = 5, first_delay: float = 1.0) -> object:
+    """Retry transient cluster errors with exponential backoff."""
+    delay = first_delay
+    for attempt in range(attempts):
+        try:
+            return action()
+        except Transient as exc:
+            if attempt == attempts - 1:
+                raise
+            log.warning("transient error, retrying in %.0fs: %s", delay, exc)
+            time.sleep(delay)
+            delay *= 2
+    raise ReconcilerError("unreachable")

@@ -1,0 +1,81 @@
+"""`reconciler run`: one full pass per tick on apscheduler, backoff after failures, clean SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from reconciler.errors import ReconcilerError
+
+from .metrics import Metrics
+from .reconcile import Reconciler
+
+log = logging.getLogger("reconciler")
+MAX_BACKOFF = 600.0
+JOB_ID = "reconcile"
+
+
+@dataclass
+class Loop:
+    reconciler: Reconciler
+    interval: float
+    metrics: Metrics = field(default_factory=Metrics)
+    failures: int = 0
+
+    def __post_init__(self) -> None:
+        self.scheduler = BlockingScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
+        self.stopping = threading.Event()
+
+    def tick(self) -> None:
+        if self.stopping.is_set():
+            return
+        started = self.reconciler.clock()
+        try:
+            result = self.reconciler.reconcile(stop=self.stopping)
+        except ReconcilerError as exc:
+            self.failures += 1
+            delay = self.backoff()
+            log.error("pass failed (%s); nothing deleted; retrying in %.0fs: %s",
+                      type(exc).__name__, delay, exc)
+            self.metrics.pass_failed(type(exc).__name__)
+            self._reschedule(delay)
+            return
+        if self.failures:
+            self.failures = 0
+            self._reschedule(self.interval)
+        self.metrics.pass_succeeded(result, self.reconciler.clock() - started)
+        log.info("pass commit=%s changes=%d writes=%d %s", result.plan.commit[:12], len(result.plan.changes),
+                 len(result.applied), result.decision.summary)
+
+    def backoff(self) -> float:
+        return float(min(MAX_BACKOFF, self.interval, 5.0 * 2 ** (self.failures - 1)))
+
+    def _reschedule(self, delay: float) -> None:
+        self.scheduler.reschedule_job(JOB_ID, trigger=IntervalTrigger(seconds=self.interval))
+        self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone() + timedelta(seconds=delay))
+
+    def stop(self, *_: object) -> None:
+        log.info("stopping after the current write")
+        self.stopping.set()
+        self.scheduler.shutdown(wait=False)
+
+    def run(self) -> int:
+        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=self.interval), id=JOB_ID,
+                               next_run_time=datetime.now().astimezone())
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        self.scheduler.start()
+        return 0
+
+
+def run_forever(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:
+    loop = Loop(reconciler, interval)
+    if metrics_port is not None:
+        loop.metrics.serve(metrics_port)
+    return loop.run()

@@ -1,0 +1,103 @@
+"""One level-triggered pass: fetch → validate → read the cluster → plan → decide → write.
+
+Every pass decides from scratch from the repository, the cluster and the rollout memory kept in
+the cluster, so a reconciler killed at any point resumes where it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reconciler.cluster import Cluster
+from reconciler.errors import Blocked
+from reconciler.intent import load_desired
+from reconciler.model import Action, ActionKind, DesiredState, LiveState, Plan, Snapshot
+from reconciler.plan import make_plan
+from reconciler.rollout import Decision, Memory, PausePool, RestoreMachineConfig, WindowStatus, decide
+
+from .windows import window_times
+
+log = logging.getLogger("reconciler")
+
+
+class Source(Protocol):
+    def snapshot(self, ref: str | None = None) -> Snapshot: ...
+
+
+@dataclass(frozen=True)
+class PassResult:
+    desired: DesiredState
+    live: LiveState
+    plan: Plan
+    decision: Decision
+    applied: tuple[str, ...] = field(default=())  # what this pass wrote, in words
+
+
+@dataclass
+class Reconciler:
+    source: Source
+    cluster: Cluster
+    ref: str | None = None
+    clock: Callable[[], float] = time.time
+
+    def read(self) -> tuple[DesiredState, LiveState, Plan]:
+        """Repository and cluster, read fresh. Raises before anything is written."""
+        desired = load_desired(self.source.snapshot(self.ref))
+        live = self.cluster.read_live(self.clock())
+        return desired, live, make_plan(desired, live)
+
+    def decide(self) -> PassResult:
+        desired, live, plan = self.read()
+        memory = Memory.from_dict(self.cluster.load_memory())
+        now = self.clock()
+        decision = decide(plan, desired, live, memory, self.windows(desired, now), now)
+        return PassResult(desired, live, plan, decision)
+
+    def reconcile(self) -> PassResult:
+        """Decide and execute. Memory is saved before the writes it describes (resumable)."""
+        result = self.decide()
+        decision = result.decision
+        if result.plan.blocked and not decision.writes:
+            raise Blocked("; ".join(str(p) for p in result.plan.problems if p.severity.value == "blocking"))
+        self.cluster.save_memory(decision.memory.to_dict())
+        applied = tuple(self._execute(write) for write in decision.writes)
+        if applied:
+            log.info("pass commit=%s wrote %s", result.plan.commit[:12], "; ".join(applied))
+        return PassResult(result.desired, result.live, result.plan, decision, applied)
+
+    @staticmethod
+    def windows(desired: DesiredState, now: float) -> dict[str, WindowStatus]:
+        statuses = {}
+        for window in desired.policy.windows:
+            times = window_times(window, now)
+            statuses[window.name] = WindowStatus(window.name, times.open, times.opens_at, times.closes_at)
+        return statuses
+
+    def _execute(self, write: object) -> str:
+        if isinstance(write, PausePool):
+            self.cluster.set_pool_paused(write.pool, write.paused)
+            return f"{'paused' if write.paused else 'unpaused'} MachineConfigPool/{write.pool}"
+        if isinstance(write, RestoreMachineConfig):
+            return self._restore(write)
+        assert isinstance(write, Action), write
+        return self._apply(write)
+
+    def _apply(self, action: Action) -> str:
+        subject = f"MachineConfig/{action.mc_name}"
+        if action.kind is ActionKind.CREATE and action.desired:
+            self.cluster.create_machine_config(action.desired)
+            return f"created {subject} ({action.new_image})"
+        if action.kind is ActionKind.UPDATE and action.desired:
+            self.cluster.update_machine_config(action.desired, action.live_resource_version)
+            return f"updated {subject} ({action.old_image} → {action.new_image})"
+        if action.kind is ActionKind.DELETE:
+            self.cluster.delete_machine_config(action.mc_name, action.live_resource_version)
+            return f"deleted {subject} (pool returns to the base image)"
+        return f"unchanged {subject}"
+
+    def _restore(self, write: RestoreMachineConfig) -> str:
+        raise NotImplementedError
