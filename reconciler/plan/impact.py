@@ -1,0 +1,106 @@
+"""Which pools a change reaches and how many nodes it reboots.
+
+Each pool whose rendered osImageURL changes is counted once, so the impacts of one plan add up to the
+number of nodes that really reboot: against the pool's own action when that action's MachineConfig wins
+its render before or after, else against the action whose MachineConfig wins afterwards, else the one
+that removed the old winner. An action's pools are those counted against it plus those whose render
+its MachineConfig decides afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reconciler.model import Action, ActionKind, Impact, LiveState, MachineConfigInfo, PoolState
+from reconciler.plan import render
+
+WRITES = (ActionKind.CREATE, ActionKind.UPDATE)
+
+
+def machine_configs_after(live: LiveState, actions: Sequence[Action]) -> tuple[MachineConfigInfo, ...]:
+    """The cluster's MachineConfigs once every action is applied (unowned MCs are never replaced)."""
+    deleted = {a.mc_name for a in actions if a.kind is ActionKind.DELETE}
+    written = {a.mc_name: a for a in actions if a.kind in WRITES and a.desired is not None}
+    unowned = {mc.name for mc in live.machine_configs if not mc.managed}
+    kept = [mc for mc in live.machine_configs if mc.name not in deleted and not _replaced(mc, written)]
+    added = [_as_live(a) for name, a in sorted(written.items()) if name not in unowned]
+    return (*kept, *added)
+
+
+def _replaced(mc: MachineConfigInfo, written: dict[str, Action]) -> bool:
+    return mc.managed and mc.name in written
+
+
+def _as_live(action: Action) -> MachineConfigInfo:
+    want = action.desired
+    assert want is not None
+    return MachineConfigInfo(
+        name=want.name,
+        role=want.pool,
+        os_image_url=want.os_image_url,
+        managed=True,
+        labels=want.labels,
+        annotations=want.annotations,
+    )
+
+
+@dataclass(frozen=True)
+class _PoolRender:
+    pool: PoolState
+    before_image: str
+    after_image: str
+    before_winner: str | None
+    after_winner: str | None
+
+    @property
+    def changes(self) -> bool:
+        return self.before_image != self.after_image
+
+
+def _renders(live: LiveState, after: Sequence[MachineConfigInfo]) -> list[_PoolRender]:
+    result = []
+    for pool in sorted(live.pools, key=lambda p: p.name):
+        before_winner = render.winner(pool, live.machine_configs)
+        after_winner = render.winner(pool, after)
+        result.append(
+            _PoolRender(
+                pool=pool,
+                before_image=before_winner.os_image_url if before_winner else live.base_image,
+                after_image=after_winner.os_image_url if after_winner else live.base_image,
+                before_winner=before_winner.name if before_winner else None,
+                after_winner=after_winner.name if after_winner else None,
+            )
+        )
+    return result
+
+
+def _owner(r: _PoolRender, changed: dict[str, str]) -> str | None:
+    """The changed MC a pool's reboot is counted against (`changed`: MC name -> its action's pool)."""
+    winners = [w for w in (r.after_winner, r.before_winner) if w is not None and w in changed]
+    own = [w for w in winners if changed[w] == r.pool.name]
+    ranked = own or winners
+    return ranked[0] if ranked else None
+
+
+def impacts(
+    live: LiveState, actions: Sequence[Action], after: Sequence[MachineConfigInfo]
+) -> dict[str, Impact]:
+    """Impact per MachineConfig name for every action that changes something."""
+    changed = {a.mc_name: a.pool for a in actions if a.kind is not ActionKind.UNCHANGED}
+    renders = _renders(live, after)
+    result: dict[str, Impact] = {}
+    for action in actions:
+        if action.kind is ActionKind.UNCHANGED:
+            continue
+        owned = [r for r in renders if r.changes and _owner(r, changed) == action.mc_name]
+        deciding = [r for r in renders if r.after_winner == action.mc_name and r not in owned]
+        nodes = sum(r.pool.machine_count for r in owned)
+        names = sorted((r.pool.name for r in owned + deciding), key=lambda n: (n != action.pool, n))
+        result[action.mc_name] = Impact(pools=tuple(names), nodes_to_reboot=nodes)
+    return result
+
+
+def fallback_image(pool: PoolState | None, after: Sequence[MachineConfigInfo], base_image: str) -> str:
+    """What a pool renders once the plan is applied (used to word a removal)."""
+    return render.rendered_image(pool, after, base_image) if pool else base_image

@@ -1,0 +1,123 @@
+"""DesiredState and LiveState → Plan. Pure, deterministic (sorted by pool) and total."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from reconciler.model import (
+    Action,
+    ActionKind,
+    Binding,
+    DesiredState,
+    Impact,
+    LiveState,
+    MachineConfigInfo,
+    Plan,
+    Problem,
+    Severity,
+    mc_name_for_pool,
+)
+from reconciler.plan import checks, render
+from reconciler.plan.desired import desired_machine_config
+from reconciler.plan.drift import DELETED_OUTSIDE_GIT, drift
+from reconciler.plan.impact import impacts, machine_configs_after
+
+MC_PREFIX = mc_name_for_pool("")
+
+
+def make_plan(desired: DesiredState, live: LiveState) -> Plan:
+    """One action per bound pool plus a delete for every managed MC no binding wants."""
+    bindings = _first_per_pool(desired.bindings)
+    actions = [_binding_action(b, desired, live) for b in bindings]
+    actions += _prune_actions(live, {a.mc_name for a in actions})
+    after = machine_configs_after(live, actions)
+    found = impacts(live, actions, after)
+    actions = [replace(a, impact=found.get(a.mc_name, Impact((), 0))) for a in actions]
+    actions.sort(key=lambda a: (a.pool, a.mc_name))
+    problems = _problems(desired, live, actions, after)
+    return Plan(repo=desired.repo, commit=desired.commit, actions=tuple(actions), problems=problems)
+
+
+def _first_per_pool(bindings: Iterable[Binding]) -> list[Binding]:
+    firsts: dict[str, Binding] = {}
+    for binding in bindings:
+        firsts.setdefault(binding.pool, binding)
+    return [firsts[pool] for pool in sorted(firsts)]
+
+
+def _binding_action(binding: Binding, desired: DesiredState, live: LiveState) -> Action:
+    want = desired_machine_config(binding, desired)
+    base = Action(
+        pool=binding.pool,
+        kind=ActionKind.CREATE,
+        mc_name=want.name,
+        old_image=None,
+        new_image=want.os_image_url,
+        binding=binding,
+        desired=want,
+    )
+    existing = live.machine_config(want.name)
+    if existing is None:
+        return replace(base, drift=_deleted_by_hand(binding, live))
+    if not existing.managed:
+        return base  # blocked: an MC we do not own has our name
+    differences = drift(existing, want)
+    return replace(
+        base,
+        kind=ActionKind.UPDATE if differences else ActionKind.UNCHANGED,
+        old_image=existing.os_image_url or None,
+        live_resource_version=existing.resource_version,
+        drift=differences,
+    )
+
+
+def _deleted_by_hand(binding: Binding, live: LiveState) -> tuple[str, ...]:
+    """Our MC is gone, yet the pool still targets or runs the binding's image: someone deleted it.
+
+    A pool that has already rolled back leaves no trace, so the create then shows without drift.
+    """
+    pool = live.pool(binding.pool)
+    if pool is None or binding.os_image_url not in (pool.target_image, pool.current_image):
+        return ()
+    if render.rendered_image(pool, live.machine_configs, live.base_image) == binding.os_image_url:
+        return ()  # another MachineConfig of the pool carries the same image
+    return (DELETED_OUTSIDE_GIT,)
+
+
+def _prune_actions(live: LiveState, wanted: set[str]) -> list[Action]:
+    return [
+        Action(
+            pool=_pool_of(mc),
+            kind=ActionKind.DELETE,
+            mc_name=mc.name,
+            old_image=mc.os_image_url or None,
+            new_image=None,
+            live_resource_version=mc.resource_version,
+        )
+        for mc in sorted(live.machine_configs, key=lambda m: m.name)
+        if mc.managed and mc.name not in wanted
+    ]
+
+
+def _pool_of(mc: MachineConfigInfo) -> str:
+    if mc.role:
+        return mc.role
+    return mc.name.removeprefix(MC_PREFIX)
+
+
+def _problems(
+    desired: DesiredState,
+    live: LiveState,
+    actions: Sequence[Action],
+    after: Sequence[MachineConfigInfo],
+) -> tuple[Problem, ...]:
+    found = checks.empty_commit_problems(desired, live) + checks.duplicate_pool_problems(desired.bindings)
+    for action in actions:
+        if action.binding is not None:
+            found += checks.binding_problems(action.binding, action, live, after)
+        if action.kind is not ActionKind.UNCHANGED:
+            found += checks.change_problems(action, live, after)
+    unique = list(dict.fromkeys(found))
+    unique.sort(key=lambda p: p.severity is not Severity.BLOCKING)
+    return tuple(unique)

@@ -1,0 +1,64 @@
+"""A model of the render controller's osImageURL choice, enough to predict what a change reaches.
+
+The MCO selects the MachineConfigs whose role label the pool selects, orders worker-role MCs first
+(by name) and then the rest (by name), and the last one with a non-empty osImageURL wins; with none,
+the release base image is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from reconciler.model import LiveState, MachineConfigInfo, PoolState, mc_name_for_pool
+
+WORKER_ROLE = "worker"
+
+
+def render_key(mc: MachineConfigInfo) -> tuple[int, str]:
+    """Sort key of the render order: worker-role MCs first, then the rest, each by name."""
+    return (0 if mc.role == WORKER_ROLE else 1, mc.name)
+
+
+def selected(pool: PoolState, mcs: Iterable[MachineConfigInfo]) -> list[MachineConfigInfo]:
+    """The MCs the pool renders, in render order."""
+    return sorted((mc for mc in mcs if mc.role is not None and mc.role in pool.roles), key=render_key)
+
+
+def winner(pool: PoolState, mcs: Iterable[MachineConfigInfo]) -> MachineConfigInfo | None:
+    """The MC whose osImageURL the pool's rendered config carries (None: the base image)."""
+    with_image = [mc for mc in selected(pool, mcs) if mc.os_image_url]
+    return with_image[-1] if with_image else None
+
+
+def rendered_image(pool: PoolState, mcs: Iterable[MachineConfigInfo], base_image: str) -> str:
+    found = winner(pool, mcs)
+    return found.os_image_url if found else base_image
+
+
+def shadowing(pool: PoolState, ours: MachineConfigInfo, mcs: Iterable[MachineConfigInfo]) -> list[str]:
+    """Names of MCs that are not ours, set osImageURL and sort after ours in this pool's render."""
+    ours_key = render_key(ours)
+    return [
+        mc.name
+        for mc in selected(pool, mcs)
+        if not mc.managed and mc.name != ours.name and mc.os_image_url and render_key(mc) > ours_key
+    ]
+
+
+def pools_selecting(role: str, pools: Sequence[PoolState]) -> list[PoolState]:
+    return sorted((p for p in pools if role in p.roles), key=lambda p: p.name)
+
+
+def inheriting_pools(pool: str, live: LiveState) -> tuple[str, ...]:
+    """Other pools whose rendered osImageURL our MC for `pool` would decide.
+
+    A custom pool selects roles [worker, <name>], so the worker MC reaches it, unless an MC of its own
+    that sets osImageURL sorts after ours (its own-role MCs come after worker-role MCs).
+    """
+    probe = MachineConfigInfo(name=mc_name_for_pool(pool), role=pool, os_image_url="probe", managed=True)
+    others = [mc for mc in live.machine_configs if mc.name != probe.name]
+    return tuple(
+        p.name
+        for p in pools_selecting(pool, live.pools)
+        if p.name != pool and winner(p, [*others, probe]) is probe
+    )
