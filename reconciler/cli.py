@@ -46,6 +46,13 @@ def _add_source_options(parser: argparse.ArgumentParser, required: bool = True) 
     parser.add_argument("--cache-dir", metavar="DIR", type=Path, help="where clones are kept")
 
 
+def _duration(text: str) -> int:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reconciler",
@@ -76,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(sync)
     _add_cluster_options(sync)
     sync.add_argument("--wait", action="store_true", help="follow every pool until done")
-    sync.add_argument("--timeout", default="2h", metavar="DUR", help="with --wait (default 2h)")
+    sync.add_argument("--timeout", default="2h", type=_duration, metavar="DUR",
+                      help="with --wait: give up after this long, e.g. 30m, 2h (default 2h)")
 
     run = commands.add_parser("run", help="reconcile continuously",
                               description="Reconcile continuously: each tick is one full pass "
@@ -85,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=CLUSTER_HELP)
     _add_source_options(run)
     _add_cluster_options(run)
-    run.add_argument("--interval", default="1m", metavar="DUR", help="time between passes (default 1m)")
+    run.add_argument("--interval", default="1m", type=_duration, metavar="DUR",
+                     help="time between passes, e.g. 30s, 5m (default 1m)")
     run.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics")
 
     status = commands.add_parser("status", help="pools, bindings and nodes as the cluster shows them",
@@ -142,10 +151,10 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.command == "plan":
             return commands.plan(reconciler, args.output)
         if args.command == "sync":
-            return commands.sync(reconciler, wait=args.wait, timeout=parse_duration(args.timeout),
+            return commands.sync(reconciler, wait=args.wait, timeout=args.timeout,
                                  sleep=sleep)
         if args.command == "run":
-            return commands.run(reconciler, interval=parse_duration(args.interval),
+            return commands.run(reconciler, interval=args.interval,
                                 metrics_port=args.metrics_port)
     raise AssertionError(args.command)
 

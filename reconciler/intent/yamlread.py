@@ -1,0 +1,182 @@
+"""Safe reading of YAML files: UTF-8 only, no tabs, no anchors/aliases/custom tags, no duplicate keys.
+
+A first pass over the parser's events finds those problems (so an alias bomb is never built);
+only a clean file is then loaded with ruamel's round-trip loader, which keeps line/column data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    Event,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
+
+from reconciler.intent.problems import Problems
+
+MAX_DEPTH = 20
+_STANDARD_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    data: Any  # CommentedMap for a well-formed document
+    line: int  # 1-based start of the document's root node
+    column: int
+
+    @property
+    def kind(self) -> object:
+        return self.data.get("kind") if isinstance(self.data, dict) else None
+
+
+def read_documents(path: str, content: bytes, problems: Problems) -> list[Document]:
+    """The non-empty documents of one file; problems recorded and [] when the file is refused."""
+    text = _decode(path, content, problems)
+    if text is None or _has_tabs(path, text, problems):
+        return []
+    starts = _scan(path, text, problems)
+    if starts is None:
+        return []
+    try:
+        loaded = list(YAML(typ="rt").load_all(text))
+    except MarkedYAMLError as exc:
+        _add_marked(path, exc, problems)
+        return []
+    return [
+        Document(path, data, *start) for data, start in zip(loaded, starts, strict=False) if data is not None
+    ]
+
+
+def _decode(path: str, content: bytes, problems: Problems) -> str | None:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (content.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.add(
+            path, line, column, f"not valid UTF-8 (byte 0x{content[exc.start]:02x}); save the file as UTF-8"
+        )
+        return None
+
+
+def _has_tabs(path: str, text: str, problems: Problems) -> bool:
+    found = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "\t" in line:
+            problems.add(
+                path, number, line.index("\t") + 1, "tab character; YAML must be indented with spaces"
+            )
+            found = True
+    return found
+
+
+def _scan(path: str, text: str, problems: Problems) -> list[tuple[int, int]] | None:
+    """Root-node positions of every document, or None when the event pass found problems."""
+    scanner = _EventScan(path, problems)
+    try:
+        for event in YAML(typ="rt").parse(text):
+            scanner.feed(event)
+    except MarkedYAMLError as exc:
+        _add_marked(path, exc, problems)
+        return None
+    except YAMLError as exc:
+        problems.add(path, 0, 0, f"invalid YAML: {exc}".replace("\n", " "))
+        return None
+    return None if scanner.failed else scanner.starts
+
+
+def _add_marked(path: str, exc: MarkedYAMLError, problems: Problems) -> None:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    reason = " ".join(part for part in (exc.context, exc.problem) if part)
+    problems.add(path, line, column, f"invalid YAML: {reason}")
+
+
+class _Frame:
+    def __init__(self, mapping: bool) -> None:
+        self.mapping = mapping
+        self.expect_key = mapping
+        self.keys: dict[str, int] = {}
+
+
+class _EventScan:
+    """Follows the event stream, tracking mapping keys per level, and records what is refused."""
+
+    def __init__(self, path: str, problems: Problems) -> None:
+        self.path = path
+        self.problems = problems
+        self.failed = False
+        self.starts: list[tuple[int, int]] = []
+        self.stack: list[_Frame] = []
+        self.too_deep_reported = False
+
+    def refuse(self, event: Event, message: str) -> None:
+        mark = event.start_mark
+        self.problems.add(self.path, mark.line + 1, mark.column + 1, message)
+        self.failed = True
+
+    def feed(self, event: Event) -> None:
+        if isinstance(event, DocumentStartEvent):
+            self.stack = []
+            return
+        if isinstance(event, NodeEvent):
+            self._node_start(event)
+        if isinstance(event, CollectionStartEvent):
+            self._push(event)
+        elif isinstance(event, CollectionEndEvent):
+            self.stack.pop()
+            self._node_done()
+        elif isinstance(event, ScalarEvent | AliasEvent):
+            self._node_done()
+
+    def _node_start(self, event: NodeEvent) -> None:
+        if not self.stack:
+            self.starts.append((event.start_mark.line + 1, event.start_mark.column + 1))
+        if isinstance(event, AliasEvent):
+            self.refuse(event, f"YAML alias '*{event.anchor}' is not allowed; write the value out")
+            return
+        if event.anchor:
+            self.refuse(event, f"YAML anchor '&{event.anchor}' is not allowed; write values out in full")
+        tag = _tag_of(event)
+        if tag and tag not in _STANDARD_TAGS:
+            self.refuse(event, f"YAML tag '{tag}' is not allowed")
+        top = self.stack[-1] if self.stack else None
+        if top is not None and top.expect_key and isinstance(event, ScalarEvent):
+            self._check_key(top, event)
+
+    def _check_key(self, frame: _Frame, event: ScalarEvent) -> None:
+        first = frame.keys.get(event.value)
+        if first is not None:
+            self.refuse(event, f"duplicate key '{event.value}' (first on line {first})")
+        else:
+            frame.keys[event.value] = event.start_mark.line + 1
+
+    def _push(self, event: CollectionStartEvent) -> None:
+        self.stack.append(_Frame(isinstance(event, MappingStartEvent)))
+        if len(self.stack) > MAX_DEPTH and not self.too_deep_reported:
+            self.too_deep_reported = True
+            self.refuse(event, f"nested more than {MAX_DEPTH} levels deep")
+
+    def _node_done(self) -> None:
+        if self.stack and self.stack[-1].mapping:
+            self.stack[-1].expect_key = not self.stack[-1].expect_key
+
+
+def _tag_of(event: NodeEvent) -> str | None:
+    tag = getattr(event, "ctag", None) or getattr(event, "tag", None)
+    if tag is None:
+        return None
+    return str(getattr(tag, "value", None) or tag)

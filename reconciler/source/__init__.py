@@ -1,0 +1,7 @@
+"""Reading a bindings repository: a git URL or local repository at a ref, or a plain directory."""
+
+from reconciler.source.git_source import GitSource, default_cache_dir
+from reconciler.source.urls import redact
+from reconciler.source.workdir import read_directory
+
+__all__ = ["GitSource", "default_cache_dir", "read_directory", "redact"]

@@ -1,0 +1,202 @@
+"""A git repository (URL or local path) read at a ref: clone once into a cache, fetch after that."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from git import Repo
+from git.exc import GitError
+from gitdb.exc import BadName, BadObject
+
+from reconciler.errors import SourceError
+from reconciler.model import Snapshot
+from reconciler.source.gitcmd import GitFailure, describe_fetch_failure, git_env, run_git
+from reconciler.source.tree import read_commit_files
+from reconciler.source.urls import cache_key, is_url, redact, redact_text
+
+REMOTE_HEAD = "refs/layering/remote-head"  # where the remote's default branch (its HEAD) is fetched to
+_BRANCHES_AND_TAGS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+_READ_ERRORS = (GitError, BadName, BadObject, ValueError, OSError)
+
+
+class _Corrupt(Exception):
+    """The cache clone is damaged; it is deleted and cloned again once."""
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "layering-reconciler" / "repos"
+
+
+class GitSource:
+    """Snapshots of a bindings repository.
+
+    `source` is an https://, ssh://, git@host:path or file:// URL (cloned into `cache_dir`) or the
+    path of a local repository (read in place; only committed content counts). `token` (default:
+    the GIT_TOKEN environment variable) is sent as an HTTP auth header, never put in a URL or message.
+    """
+
+    def __init__(self, source: str, cache_dir: Path | None = None, token: str | None = None) -> None:
+        self.source = source
+        self.display = redact(source)
+        self._token = token if token is not None else (os.environ.get("GIT_TOKEN") or None)
+        self._cache_root = cache_dir or default_cache_dir()
+
+    @property
+    def cache_path(self) -> Path:
+        return self._cache_root / cache_key(self.source)
+
+    def snapshot(self, ref: str | None = None) -> Snapshot:
+        """The bindings files at `ref` (branch, tag, sha; default the remote's default branch)."""
+        if ref is not None:
+            _check_ref_syntax(self.display, ref)
+        if is_url(self.source):
+            return self._snapshot_remote(ref)
+        return self._snapshot_local(ref)
+
+    # ---- local repository ----------------------------------------------------------------------
+    def _snapshot_local(self, ref: str | None) -> Snapshot:
+        path = Path(self.source).expanduser()
+        if not path.exists():
+            raise SourceError(f"{self.display}: no such directory (and not a git URL)")
+        try:
+            repo = Repo(path)
+        except GitError:
+            raise SourceError(
+                f"{self.display}: not a git repository (use `reconciler validate PATH` for a plain directory)"
+            ) from None
+        with repo:
+            sha = self._resolve(repo, ref or "HEAD", default=ref is None)
+            try:
+                return self._read(repo, sha)
+            except _Corrupt as exc:
+                raise SourceError(f"{self.display}: cannot read commit {sha}: {exc}") from None
+
+    # ---- remote repository through the cache --------------------------------------------------
+    def _snapshot_remote(self, ref: str | None) -> Snapshot:
+        for attempt in (1, 2):
+            try:
+                with self._open_cache() as repo:
+                    self._fetch(repo, default=ref is None)
+                    sha = self._resolve(repo, ref or REMOTE_HEAD, default=ref is None)
+                    return self._read(repo, sha)
+            except _Corrupt as exc:
+                if attempt == 2:
+                    message = f"{self.display}: the cache clone stays corrupt after re-cloning: {exc}"
+                    raise SourceError(message) from None
+                shutil.rmtree(self.cache_path, ignore_errors=True)
+        raise AssertionError("unreachable")
+
+    def _open_cache(self) -> Repo:
+        path = self.cache_path
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._git(["init", "--bare", "--quiet", str(path)], None)
+        try:
+            repo = Repo(path)
+        except GitError as exc:
+            raise _Corrupt(f"not a git repository ({type(exc).__name__})") from None
+        if not repo.bare:
+            repo.close()
+            raise _Corrupt("not a bare repository")
+        return repo
+
+    def _fetch(self, repo: Repo, default: bool) -> None:
+        """Fetch every branch and tag (pruned), plus the remote HEAD when it is needed and exists."""
+        base = ["fetch", "--prune", "--no-tags", "--quiet", "--", self.source, *_BRANCHES_AND_TAGS]
+        try:
+            self._git([*base, f"+HEAD:{REMOTE_HEAD}"], repo)
+        except GitFailure as failure:
+            if "couldn't find remote ref head" not in failure.stderr.lower():
+                raise self._fetch_error(failure) from None
+            self._git_or_raise(base, repo)
+            self._git(["update-ref", "-d", REMOTE_HEAD], repo)
+            if default:
+                message = f"{self.display}: the remote has no default branch (HEAD); pass --ref"
+                raise SourceError(message) from None
+
+    def _fetch_one(self, repo: Repo, ref: str) -> None:
+        """Fetch a ref outside branches and tags (`refs/pull/1/head`, a full sha) on demand."""
+        refspec = f"+{ref}:{ref}" if ref.startswith("refs/") else ref
+        try:
+            self._git(["fetch", "--no-tags", "--quiet", "--", self.source, refspec], repo)
+        except GitFailure as failure:
+            if failure.corrupt:
+                raise _Corrupt(self._clean(failure.stderr)) from None
+
+    def _fetch_error(self, failure: GitFailure) -> Exception:
+        if failure.corrupt:
+            return _Corrupt(self._clean(failure.stderr))
+        reason = self._clean(describe_fetch_failure(failure.stderr))
+        return SourceError(f"{self.display}: cannot fetch: {reason}")
+
+    def _git_or_raise(self, args: list[str], repo: Repo) -> None:
+        try:
+            self._git(args, repo)
+        except GitFailure as failure:
+            raise self._fetch_error(failure) from None
+
+    # ---- refs and reading ----------------------------------------------------------------------
+    def _resolve(self, repo: Repo, ref: str, default: bool) -> str:
+        sha = _resolve_in(repo, ref, self.display)
+        if sha is None and is_url(self.source) and (ref.startswith("refs/") or len(ref) == 40):
+            self._fetch_one(repo, ref)
+            sha = _resolve_in(repo, ref, self.display)
+        if sha is None:
+            what = "the default branch (HEAD) has no commit" if default else f"ref '{ref}' not found"
+            raise SourceError(f"{self.display}: {what} (no branch, tag or commit by that name)")
+        return sha
+
+    def _read(self, repo: Repo, sha: str) -> Snapshot:
+        try:
+            files, problems = read_commit_files(repo.commit(sha))
+        except _READ_ERRORS as exc:
+            raise _Corrupt(f"cannot read commit {sha}: {self._clean(str(exc))}") from None
+        return Snapshot(repo=self.display, commit=sha, files=files, problems=tuple(problems))
+
+    def _git(self, args: list[str], repo: Repo | None) -> str:
+        cwd = Path(repo.git_dir) if repo is not None else None
+        return run_git(args, cwd, git_env(self.source if is_url(self.source) else None, self._token))
+
+    def _clean(self, text: str) -> str:
+        return redact_text(text.replace(self.source, self.display), self._secrets())
+
+    def _secrets(self) -> tuple[str, ...]:
+        found = [self._token or ""]
+        userinfo = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/@]*)@", self.source)
+        if userinfo:
+            found.extend(part for part in userinfo.group(1).split(":") if len(part) >= 4)
+        return tuple(s for s in found if s)
+
+
+def _check_ref_syntax(display: str, ref: str) -> None:
+    if not ref or ref.startswith("-") or any(c.isspace() or ord(c) < 32 for c in ref):
+        raise SourceError(f"{display}: invalid ref {ref!r}")
+
+
+def _resolve_in(repo: Repo, ref: str, display: str) -> str | None:
+    """Branch, then tag (an ambiguous name is an error), then a sha or any other revision."""
+    if ref.startswith("refs/") or ref == "HEAD":
+        return _rev_parse(repo, ref)
+    branch, tag = _rev_parse(repo, f"refs/heads/{ref}"), _rev_parse(repo, f"refs/tags/{ref}")
+    if branch and tag and branch != tag:
+        hint = f"use refs/heads/{ref} or refs/tags/{ref}"
+        raise SourceError(f"{display}: ref '{ref}' is both a branch and a tag; {hint}")
+    if branch or tag:
+        return branch or tag
+    return _rev_parse(repo, ref)
+
+
+def _rev_parse(repo: Repo, rev: str) -> str | None:
+    try:
+        out = run_git(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+            Path(repo.git_dir),
+            git_env(),
+        )
+    except GitFailure:
+        return None
+    return out if re.fullmatch(r"[0-9a-f]{40}", out) else None

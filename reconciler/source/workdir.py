@@ -1,0 +1,79 @@
+"""Reading the bindings files of a plain directory (a checkout), with the same refusals as a commit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from git import Repo
+from git.exc import GitError
+
+from reconciler.model import Snapshot
+from reconciler.source.layout import BINDINGS_DIR, MAX_FILE_BYTES, POLICY_FILE, is_wanted, too_large
+
+
+def read_directory(path: Path) -> Snapshot:
+    """Working-tree files under PATH; commit is the enclosing repository's HEAD sha, or ""."""
+    root = Path(path)
+    files: dict[str, bytes] = {}
+    problems: list[str] = []
+    real_root = os.path.realpath(root)
+    for rel in _candidates(root, problems):
+        try:
+            files[rel] = _read(real_root, root / rel, rel)
+        except _Refused as refusal:
+            problems.append(f"{rel}: {refusal}")
+    return Snapshot(repo=str(path), commit=_head_commit(root), files=files, problems=tuple(problems))
+
+
+class _Refused(Exception):
+    pass
+
+
+def _candidates(root: Path, problems: list[str]) -> list[str]:
+    found = [POLICY_FILE] if os.path.lexists(root / POLICY_FILE) else []
+    bindings = root / BINDINGS_DIR
+    if bindings.is_symlink():
+        problems.append(f"{BINDINGS_DIR}: symlinked directories are not followed; refused")
+    elif bindings.is_dir():
+        found.extend(_walk(root, bindings, problems))
+    return found
+
+
+def _walk(root: Path, top: Path, problems: list[str]) -> list[str]:
+    found: list[str] = []
+    for current, dirnames, filenames in os.walk(top):
+        here = Path(current)
+        for name in list(dirnames):
+            rel = (here / name).relative_to(root).as_posix()
+            if (here / name).is_symlink():
+                problems.append(f"{rel}: symlinked directories are not followed; refused")
+                dirnames.remove(name)
+            elif (here / name / ".git").exists():
+                problems.append(f"{rel}: submodules are not read; refused")
+                dirnames.remove(name)
+        dirnames.sort()
+        paths = ((here / name).relative_to(root).as_posix() for name in sorted(filenames))
+        found.extend(rel for rel in paths if is_wanted(rel))
+    return found
+
+
+def _read(real_root: str, file: Path, rel: str) -> bytes:
+    real = os.path.realpath(file)
+    if file.is_symlink() and not real.startswith(real_root + os.sep):
+        raise _Refused(f"symlink to '{os.readlink(file)}' points outside the repository; refused")
+    if not os.path.isfile(real):
+        raise _Refused("not a regular file; refused")
+    size = os.path.getsize(real)
+    if size > MAX_FILE_BYTES:
+        raise _Refused(too_large(size))
+    with open(real, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def _head_commit(root: Path) -> str:
+    try:
+        with Repo(root, search_parent_directories=True) as repo:
+            return repo.head.commit.hexsha
+    except (GitError, ValueError, OSError):
+        return ""
