@@ -7,15 +7,16 @@ the cluster, so a reconciler killed at any point resumes where it was.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from reconciler.cluster import Cluster
 from reconciler.errors import Blocked
 from reconciler.intent import load_desired
-from reconciler.model import Action, ActionKind, DesiredState, LiveState, Plan, Snapshot
+from reconciler.model import Action, ActionKind, DesiredState, LiveState, Plan, Severity, Snapshot
 from reconciler.plan import make_plan
 from reconciler.rollout import Decision, Memory, PausePool, RestoreMachineConfig, WindowStatus, decide
 
@@ -43,6 +44,7 @@ class Reconciler:
     cluster: Cluster
     ref: str | None = None
     clock: Callable[[], float] = time.time
+    _loaded_memory: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""
@@ -52,22 +54,28 @@ class Reconciler:
 
     def decide(self) -> PassResult:
         desired, live, plan = self.read()
-        memory = Memory.from_dict(self.cluster.load_memory())
+        self._loaded_memory = self.cluster.load_memory()
+        memory = Memory.from_dict(self._loaded_memory)
         now = self.clock()
         decision = decide(plan, desired, live, memory, self.windows(desired, now), now)
         return PassResult(desired, live, plan, decision)
 
-    def reconcile(self) -> PassResult:
-        """Decide and execute. Memory is saved before the writes it describes (resumable)."""
+    def reconcile(self, stop: threading.Event | None = None) -> PassResult:
+        """Decide and execute. Memory is saved before the writes it describes, so a pass killed
+        anywhere resumes correctly; `stop` is checked between writes."""
         result = self.decide()
         decision = result.decision
         if result.plan.blocked and not decision.writes:
-            raise Blocked("; ".join(str(p) for p in result.plan.problems if p.severity.value == "blocking"))
-        self.cluster.save_memory(decision.memory.to_dict())
-        applied = tuple(self._execute(write) for write in decision.writes)
-        if applied:
-            log.info("pass commit=%s wrote %s", result.plan.commit[:12], "; ".join(applied))
-        return PassResult(result.desired, result.live, result.plan, decision, applied)
+            raise Blocked("; ".join(str(p) for p in result.plan.problems if p.severity is Severity.BLOCKING))
+        if decision.memory.to_dict() != self._loaded_memory:
+            self.cluster.save_memory(decision.memory.to_dict())
+        applied: list[str] = []
+        for write in decision.writes:
+            if stop is not None and stop.is_set():
+                break
+            applied.append(self._execute(write))
+            log.info("%s", applied[-1])
+        return PassResult(result.desired, result.live, result.plan, decision, tuple(applied))
 
     @staticmethod
     def windows(desired: DesiredState, now: float) -> dict[str, WindowStatus]:
@@ -100,4 +108,12 @@ class Reconciler:
         return f"unchanged {subject}"
 
     def _restore(self, write: RestoreMachineConfig) -> str:
-        raise NotImplementedError
+        subject = f"MachineConfig/{write.mc_name}"
+        if write.content is None:
+            self.cluster.delete_machine_config(write.mc_name, write.resource_version)
+            return f"rolled back: deleted {subject} ({write.reason})"
+        if not write.resource_version:
+            self.cluster.create_machine_config(write.content)
+        else:
+            self.cluster.update_machine_config(write.content, write.resource_version)
+        return f"rolled back: restored {subject} to {write.content.os_image_url} ({write.reason})"

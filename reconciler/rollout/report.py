@@ -1,0 +1,83 @@
+"""Turning standings into the Decision: per-pool progress in words, halted / done, a summary line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from reconciler.model import LiveState, Plan, Severity
+from reconciler.rollout.decision import HALTING_PHASES, Decision, Phase, PoolProgress, WindowStatus, Write
+from reconciler.rollout.memory import Memory, PoolRecord
+from reconciler.rollout.phases import Standing
+
+
+def assemble(
+    standings: Sequence[Standing],
+    writes: tuple[Write, ...],
+    memory: Memory,
+    plan: Plan,
+    live: LiveState,
+    windows: Mapping[str, WindowStatus],
+) -> Decision:
+    pools = tuple(
+        _progress(s, live, windows) for s in sorted(standings, key=lambda s: (s.target.stage, s.target.pool))
+    )
+    halted = any(p.phase in HALTING_PHASES for p in pools)
+    done = not plan.blocked and not writes and all(p.phase is Phase.DONE for p in pools)
+    return Decision(writes, memory, pools, halted, done, _summary(pools, plan, halted, done))
+
+
+def _progress(s: Standing, live: LiveState, windows: Mapping[str, WindowStatus]) -> PoolProgress:
+    window = (
+        s.target.window if s.target.image is not None else (s.record.window if s.record else s.target.window)
+    )
+    status = windows.get(window) if window is not None else None
+    stale = _stale_reason(s.record, s.target.image, live)
+    return PoolProgress(
+        pool=s.target.pool,
+        stage=s.target.stage,
+        phase=s.phase,
+        reason=s.reason,
+        binding=s.target.binding,
+        image=s.target.image,
+        affected=s.target.affected,
+        blocking_node=s.blocker.node if s.blocker else None,
+        blocking_reason=s.blocker.reason if s.blocker else "",
+        window=window,
+        window_opens_at=status.opens_at if status is not None and not status.open else None,
+        bake_remaining=s.bake_remaining,
+        stale=bool(stale),
+        stale_reason=stale,
+        nodes=s.nodes,
+    )
+
+
+def _stale_reason(record: PoolRecord | None, image: str | None, live: LiveState) -> str:
+    """A layered pool does not follow a cluster upgrade: its image must be rebuilt FROM the new base."""
+    if (
+        record is None
+        or image is None
+        or record.image != image
+        or not record.base_image
+        or not live.base_image
+    ):
+        return ""
+    if record.base_image == live.base_image:
+        return ""
+    return (
+        f"stale: the cluster's base image changed from {record.base_image} to {live.base_image} "
+        f"(release {live.release_version}) since {record.binding or 'this binding'} was applied; "
+        "rebuild the image FROM the new base"
+    )
+
+
+def _summary(pools: Sequence[PoolProgress], plan: Plan, halted: bool, done: bool) -> str:
+    blocking = [p for p in plan.problems if p.severity is Severity.BLOCKING]
+    if blocking:
+        return f"blocked by preflight: {blocking[0]}"
+    if halted:
+        first = next(p for p in pools if p.phase in HALTING_PHASES)
+        return f"halted: {first.pool} is {first.phase.value}: {first.reason}"
+    if done:
+        return f"done: {len(pools)} pool(s) rolled out and baked" if pools else "done: nothing to roll out"
+    busy = [p for p in pools if p.phase is not Phase.DONE]
+    return "in progress: " + ", ".join(f"{p.pool} {p.phase.value} ({p.reason})" for p in busy)

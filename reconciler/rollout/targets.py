@@ -1,0 +1,121 @@
+"""What the repository wants for each pool this pass, in the rollout's terms.
+
+A pool is tracked when the plan has an action for it, the repository binds it, or the memory holds a
+record of a rollout on it (a removal whose MachineConfig is already gone, for instance).
+
+Removals (DELETE actions) take their stage from the live MC's `layering.gitops.dev/stage` annotation
+(the stage of the binding that wrote it), else from the memory record, else 0; their window is the one
+the removed binding had, as recorded in memory when it was applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from reconciler.model import (
+    ANNOTATION_BINDING,
+    ANNOTATION_STAGE,
+    Action,
+    ActionKind,
+    Binding,
+    DesiredState,
+    LiveState,
+    Plan,
+    mc_name_for_pool,
+)
+from reconciler.rollout.memory import Memory, PoolRecord
+
+
+@dataclass(frozen=True)
+class PoolTarget:
+    pool: str
+    image: str | None  # what our MC must carry; None = our MC absent (back to the base image)
+    binding: str  # the binding's name ("" when unknown)
+    stage: int
+    window: str | None
+    action: Action | None  # the plan's write that gets there (None: the plan has nothing to write)
+    replaced_image: str = ""  # the image our MC carries now
+    affected: tuple[str, ...] = ()
+
+    @property
+    def metadata_only(self) -> bool:
+        """An update of labels / annotations only: no image change, nothing reboots."""
+        a = self.action
+        return a is not None and a.kind is ActionKind.UPDATE and a.old_image == a.new_image
+
+
+def collect_targets(
+    plan: Plan, desired: DesiredState, live: LiveState, memory: Memory
+) -> dict[str, PoolTarget]:
+    found: dict[str, PoolTarget] = {}
+    for action in plan.actions:
+        if action.pool not in found:
+            found[action.pool] = _from_action(action, live, memory.record(action.pool))
+    for binding in desired.bindings:
+        if binding.pool not in found:
+            found[binding.pool] = _from_binding(binding, None, live)
+    for record in memory.records:
+        if record.pool not in found:
+            found[record.pool] = _from_record(record)
+    return {pool: _with_affected(found[pool], memory.record(pool)) for pool in sorted(found)}
+
+
+def _from_action(action: Action, live: LiveState, record: PoolRecord | None) -> PoolTarget:
+    write = action if action.kind is not ActionKind.UNCHANGED else None
+    if action.kind is ActionKind.DELETE or action.binding is None:
+        return _removal(action.pool, write, live, record, action.old_image or "")
+    return _from_binding(action.binding, write, live)
+
+
+def _from_binding(binding: Binding, action: Action | None, live: LiveState) -> PoolTarget:
+    mc = live.machine_config(mc_name_for_pool(binding.pool))
+    return PoolTarget(
+        pool=binding.pool,
+        image=binding.os_image_url,
+        binding=binding.name,
+        stage=binding.stage,
+        window=binding.window,
+        action=action,
+        replaced_image=mc.os_image_url if mc is not None else "",
+    )
+
+
+def _removal(
+    pool: str, action: Action | None, live: LiveState, record: PoolRecord | None, replaced: str
+) -> PoolTarget:
+    mc = live.machine_config(mc_name_for_pool(pool))
+    annotated_binding = mc.annotation(ANNOTATION_BINDING) if mc is not None else None
+    annotated_stage = _as_int(mc.annotation(ANNOTATION_STAGE)) if mc is not None else None
+    return PoolTarget(
+        pool=pool,
+        image=None,
+        binding=annotated_binding or (record.binding if record else ""),
+        stage=annotated_stage if annotated_stage is not None else (record.stage if record else 0),
+        window=record.window if record else None,
+        action=action,
+        replaced_image=replaced or (record.replaced_image if record and record.image is None else ""),
+    )
+
+
+def _from_record(record: PoolRecord) -> PoolTarget:
+    """A pool only the memory knows: our MC and the binding are both gone, so it goes back to base."""
+    replaced = record.replaced_image if record.image is None else record.image
+    return PoolTarget(record.pool, None, record.binding, record.stage, record.window, None, replaced)
+
+
+def _with_affected(target: PoolTarget, record: PoolRecord | None) -> PoolTarget:
+    """The pool first, then the pools whose render the change reaches (custom pools inheriting worker)."""
+    if target.action is not None:
+        reached = target.action.impact.pools
+    elif record is not None and record.image == target.image:
+        reached = record.affected
+    else:
+        reached = ()
+    return replace(target, affected=(target.pool, *(p for p in reached if p != target.pool)))
+
+
+def _as_int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
