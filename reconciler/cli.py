@@ -185,7 +185,6 @@ def _scaled_sleep(speed: float) -> Callable[[float], None]:
 
 def _demo() -> int:
     from mcosim import SimConfig, Simulator
-
     from reconciler.controller.demo import run_demo
 
     with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp, \

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from reconciler.cluster import Cluster
-from reconciler.errors import InvalidInput, ReconcilerError, Transient
+from reconciler.errors import InvalidInput
 from reconciler.intent import check
 from reconciler.report import render_plan, render_status
 from reconciler.source import read_directory
@@ -35,7 +34,7 @@ def validate(path: Path) -> int:
 
 def plan(reconciler: Reconciler, output: str) -> int:
     _, _, the_plan = reconciler.read()
-    print(render_plan(the_plan, output))
+    print(render_plan(the_plan, output), end="")
     if the_plan.blocked:
         return EXIT_ERROR
     return EXIT_PENDING if the_plan.changes else EXIT_OK
@@ -54,27 +53,14 @@ def sync(reconciler: Reconciler, *, wait: bool, timeout: float, sleep: Callable[
 def status(cluster: Cluster, source: Source | None, ref: str | None, output: str,
            clock: Callable[[], float]) -> int:
     if source is None:
-        print(render_status(cluster.read_live(clock()), None, output))
+        print(render_status(cluster.read_live(clock()), None, output), end="")
         return EXIT_OK
     result = Reconciler(source, cluster, ref, clock).decide()
-    print(render_status(result.live, result.desired, output, progress=result.decision.pools))
+    phases = {p.pool: f"{p.phase.value}: {p.reason}" if p.reason else p.phase.value
+              for p in result.decision.pools}
+    print(render_status(result.live, result.desired, output, phases=phases), end="")
     return EXIT_OK
 
 
 def run(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:
     return run_forever(reconciler, interval=interval, metrics_port=metrics_port)
-
-
-def retrying(action: Callable[[], object], attempts: int = 5, first_delay: float = 1.0) -> object:
-    """Retry transient cluster errors with exponential backoff."""
-    delay = first_delay
-    for attempt in range(attempts):
-        try:
-            return action()
-        except Transient as exc:
-            if attempt == attempts - 1:
-                raise
-            log.warning("transient error, retrying in %.0fs: %s", delay, exc)
-            time.sleep(delay)
-            delay *= 2
-    raise ReconcilerError("unreachable")
