@@ -9,6 +9,7 @@ from; the log is bounded, and a watch from before its start gets 410 Expired.
 from __future__ import annotations
 
 import bisect
+import builtins
 import copy
 import threading
 import uuid
@@ -221,7 +222,7 @@ class Store:
         """Called under the store lock after every committed write; must be quick."""
         self._listeners.append(listener)
 
-    def events_since(self, rv: int, rt: ResourceType | None = None) -> list[WatchEvent]:
+    def events_since(self, rv: int, rt: ResourceType | None = None) -> builtins.list[WatchEvent]:
         with self.lock:
             if rv < self._compacted_rv:
                 raise errors.gone(str(rv), self.resource_version)

@@ -1,0 +1,323 @@
+"""The simulator's Kubernetes-compatible HTTP API server (HTTP/1.1, chunked watches)."""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ..errors import ApiError
+from ..store import Store
+from . import discovery, openapi
+from .encoding import EncodingCache, dumps
+from .faults import ApiFaults
+from .resources_api import Call, Reply, ResourceApi, method_not_allowed, parse_json
+from .routing import Route, not_found_path, route
+from .tables import wants_table
+from .watch import POLL_SECONDS, PreviousVersions, WatchRequest, WatchStream
+
+AdminHandler = Callable[[str, str, dict[str, str], Any], tuple[int, Any]]
+JSON = "application/json"
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], api: ApiServer) -> None:
+        self.api = api
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.connections.discard(request)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HttpServer
+
+    def do_GET(self) -> None:
+        self.server.api.handle(self)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _verb(method: str, target: Route, query: dict[str, str]) -> str:
+    if method == "GET":
+        if query.get("watch") in ("true", "1"):
+            return "watch"
+        return "list" if target.is_collection else "get"
+    if method == "DELETE" and target.is_collection:
+        return "deletecollection"
+    verbs = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+    return verbs.get(method, method.lower())
+
+
+def _watch_fields(target: Route, query: dict[str, str]) -> str | None:
+    """A watch on a named path is a watch on the collection filtered by name."""
+    fields = query.get("fieldSelector")
+    if target.name is None:
+        return fields
+    by_name = f"metadata.name={target.name}"
+    return f"{fields},{by_name}" if fields else by_name
+
+
+class ApiServer:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        admin: AdminHandler | None = None,
+        faults: ApiFaults | None = None,
+        version: str = "v1.32.4",
+        openshift_version: str = "4.16.3",
+    ) -> None:
+        self.store = store
+        self.admin = admin
+        self.faults = faults if faults is not None else ApiFaults()
+        self.version, self.openshift_version = version, openshift_version
+        self._cache = EncodingCache()
+        self._resources = ResourceApi(store, self._cache)
+        self._previous = PreviousVersions(store)
+        self._stopped = threading.Event()
+        self._watches = 0  # open watch streams, ended gracefully on stop
+        self._watches_changed = threading.Condition()
+        self._httpd = _HttpServer((host, port), self)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,), name="mcosim-api",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop accepting, end open watches and close every open connection."""
+        self._stopped.set()
+        with self.store.changed:
+            self.store.changed.notify_all()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+        self._httpd.server_close()
+        with self._watches_changed:
+            self._watches_changed.wait_for(lambda: self._watches == 0, timeout=2 * POLL_SECONDS + 1)
+        with self._httpd.connections_lock:
+            open_sockets = list(self._httpd.connections)
+        for sock in open_sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    # ---- request handling --------------------------------------------------------------------
+    def handle(self, h: _Handler) -> None:
+        parts = urlsplit(h.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        body = _read_body(h)
+        try:
+            if parts.path.startswith("/sim/"):
+                self._send(h, self._sim(h.command, parts.path, query, body))
+                return
+            target = route(parts.path)
+            if target is None:
+                self._send(h, self._non_resource(h.command, parts.path))
+                return
+            self._resource(h, target, query, body)
+        except ApiError as exc:
+            self._send(h, Reply(exc.code, dumps(exc.status()), _retry_after(exc)))
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True
+        except Exception as exc:  # a bug in the simulator: answer like an API server would
+            error = ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}")
+            self._send(h, Reply(500, dumps(error.status())))
+
+    def _resource(self, h: _Handler, target: Route, query: dict[str, str], body: bytes) -> None:
+        verb = _verb(h.command, target, query)
+        decision = self.faults.decide(verb, target.rt.plural, target.subresource)
+        if decision.latency:
+            time.sleep(decision.latency)
+        if decision.drop:
+            h.close_connection = True
+            h.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if decision.error is not None:
+            raise decision.error
+        if target.rt.namespaced and target.namespace is None and target.name is not None:
+            raise not_found_path()
+        content_type = (h.headers.get("Content-Type") or "").split(";")[0].strip()
+        call = Call(h.command, target, query, content_type, h.headers.get("Accept") or "", body)
+        if verb == "watch":
+            self._watch(h, call)
+            return
+        self._send(h, self._dispatch(verb, call))
+
+    def _dispatch(self, verb: str, call: Call) -> Reply:
+        api = self._resources
+        if call.route.subresource == "eviction":
+            if verb != "create":
+                raise method_not_allowed()
+            return api.evict(call)
+        if call.route.subresource == "status" and verb not in ("get", "update", "patch"):
+            raise method_not_allowed()
+        handlers: dict[str, Callable[[Call], Reply]] = {
+            "get": api.get, "list": api.list_all, "create": api.create, "update": api.update,
+            "patch": api.patch, "delete": api.delete, "deletecollection": api.delete_collection,
+        }
+        if verb not in handlers or (verb == "create" and not call.route.is_collection) \
+                or (verb in ("update", "patch") and call.route.is_collection):
+            raise method_not_allowed()
+        return handlers[verb](call)
+
+    def _watch(self, h: _Handler, call: Call) -> None:
+        q = call.query
+        timeout = q.get("timeoutSeconds")
+        request = WatchRequest(
+            rt=call.route.rt, namespace=call.route.namespace, labels=q.get("labelSelector"),
+            fields=_watch_fields(call.route, q), resource_version=q.get("resourceVersion"),
+            timeout=float(timeout) if timeout and timeout.isdigit() else None,
+            table=wants_table(call.accept), include=q.get("includeObject", "Metadata"),
+        )
+        stream = WatchStream(self.store, self._previous, self._cache, request, self._stopped,
+                             lambda: _client_gone(h.connection))
+        with self._watches_changed:
+            self._watches += 1
+        try:
+            self._stream(h, stream.lines())
+        finally:
+            h.close_connection = self._stopped.is_set()
+            with self._watches_changed:
+                self._watches -= 1
+                self._watches_changed.notify_all()
+
+    def _stream(self, h: _Handler, lines: Iterator[bytes]) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", JSON)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.send_header("Cache-Control", "no-cache, private")
+        h.end_headers()
+        h.wfile.flush()
+        for line in lines:
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+            h.wfile.flush()
+        h.wfile.write(b"0\r\n\r\n")
+        h.wfile.flush()
+
+    def _sim(self, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
+        """`/sim/faults` is ours; every other `/sim/` path belongs to the admin handler. Never faulted."""
+        try:
+            parsed = parse_json(body, required=False)
+        except ApiError as exc:
+            return Reply(400, dumps({"message": exc.message}))
+        if path.rstrip("/") == "/sim/faults":
+            code, answer = self.faults.handle(method, parsed)
+        elif self.admin is None:
+            code, answer = 404, {"message": f"no admin handler for {path}"}
+        else:
+            code, answer = self.admin(method, path, query, parsed)
+        return Reply(code, dumps(answer))
+
+    def _non_resource(self, method: str, path: str) -> Reply:
+        if method != "GET":
+            raise method_not_allowed()
+        path = path.rstrip("/") or "/"
+        if path in ("/healthz", "/readyz", "/livez"):
+            return Reply(200, b"ok", {"Content-Type": "text/plain; charset=utf-8"})
+        if path.startswith("/openapi/v3"):
+            return self._openapi(path)
+        body = self._discovery(path)
+        if body is None:
+            raise not_found_path()
+        return Reply(200, dumps(body))
+
+    def _discovery(self, path: str) -> dict[str, Any] | None:
+        parts = path.strip("/").split("/")
+        if path == "/version":
+            return discovery.version_info(self.version)
+        if path == "/version/openshift":
+            return discovery.openshift_version_info(self.openshift_version)
+        if path == "/api":
+            return discovery.api_versions(self.url.removeprefix("http://"))
+        if path == "/apis":
+            return discovery.api_group_list()
+        if parts[0] == "api" and len(parts) == 2:
+            return discovery.resource_list("", parts[1])
+        if parts[0] == "apis" and len(parts) == 2:
+            return discovery.api_group(parts[1])
+        if parts[0] == "apis" and len(parts) == 3:
+            return discovery.resource_list(parts[1], parts[2])
+        return None
+
+    def _openapi(self, path: str) -> Reply:
+        if path == "/openapi/v3":
+            return Reply(200, openapi.root_document())
+        doc = openapi.document_for(path.removeprefix("/openapi/v3"))
+        if doc is None:
+            raise not_found_path()
+        return Reply(200, doc, {"Cache-Control": "public, immutable"})
+
+    def _send(self, h: _Handler, reply: Reply) -> None:
+        h.send_response(reply.code)
+        headers = {"Content-Type": JSON, **reply.headers}
+        for name, value in headers.items():
+            h.send_header(name, value)
+        h.send_header("Content-Length", str(len(reply.body)))
+        h.end_headers()
+        h.wfile.write(reply.body)
+        h.wfile.flush()
+
+
+def _retry_after(error: ApiError) -> dict[str, str]:
+    """A Status asking the client to retry later carries the header too (client-go then retries itself)."""
+    seconds = (error.details or {}).get("retryAfterSeconds")
+    return {"Retry-After": str(seconds)} if seconds else {}
+
+
+def _read_body(h: _Handler) -> bytes:
+    length = int(h.headers.get("Content-Length") or 0)
+    if length:
+        return h.rfile.read(length)
+    if "chunked" in (h.headers.get("Transfer-Encoding") or "").lower():
+        return _read_chunked(h)
+    return b""
+
+
+def _read_chunked(h: _Handler) -> bytes:
+    data = b""
+    while True:
+        size = int(h.rfile.readline().split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            h.rfile.readline()
+            return data
+        data += h.rfile.read(size)
+        h.rfile.readline()
+
+
+def _client_gone(conn: socket.socket) -> bool:
+    """True when the peer closed its side (readable with nothing to read)."""
+    try:
+        readable, _, _ = select.select([conn], [], [], 0)
+        return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
