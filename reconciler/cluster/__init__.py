@@ -1,0 +1,7 @@
+"""The only code that talks to Kubernetes: read LiveState, write our MachineConfigs, pause pools,
+keep the reconciler's memory. Errors come out as the project's tree (reconciler.errors)."""
+
+from .adapter import Cluster
+from .api import RequestPolicy
+
+__all__ = ["Cluster", "RequestPolicy"]

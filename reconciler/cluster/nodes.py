@@ -1,0 +1,169 @@
+"""Pure derivation of NodeState: which pool a node belongs to and what phase of an update it is in.
+
+Phase words: waiting (not yet targeted at its pool's config), pending (targeted, daemon not started),
+preparing, cordoning/cordoned, draining/drained, applying/applied, rebooting/rebooted,
+uncordoning/uncordoned, updated, degraded, working (busy, step unknown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from reconciler.model import NodeState
+
+from .parse import annotations_of, labels_of, meta
+
+Obj = dict[str, Any]
+MCO = "machineconfiguration.openshift.io"
+CURRENT_CONFIG = f"{MCO}/currentConfig"
+DESIRED_CONFIG = f"{MCO}/desiredConfig"
+STATE = f"{MCO}/state"
+REASON = f"{MCO}/reason"
+DESIRED_DRAIN = f"{MCO}/desiredDrain"
+LAST_APPLIED_DRAIN = f"{MCO}/lastAppliedDrain"
+ZONE_LABEL = "topology.kubernetes.io/zone"
+DEGRADED_STATES = ("Degraded", "Unreconcilable")
+
+# MachineConfigNode steps, latest first: (condition type, in progress, done)
+_MCN_STEPS = (
+    ("Uncordoned", "uncordoning", "uncordoned"),
+    ("RebootedNode", "rebooting", "rebooted"),
+    ("AppliedFilesAndOS", "applying", "applied"),
+    ("Drained", "draining", "drained"),
+    ("Cordoned", "cordoning", "cordoned"),
+    ("UpdatePrepared", "preparing", "preparing"),
+)
+
+
+# ---- pool membership -------------------------------------------------------------------------
+def selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
+    """Kubernetes LabelSelector semantics; a missing selector matches nothing, `{}` everything."""
+    if selector is None:
+        return False
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != str(value):
+            return False
+    return all(_expression_matches(expr, labels) for expr in selector.get("matchExpressions") or ())
+
+
+def _expression_matches(expr: Obj, labels: dict[str, str]) -> bool:
+    key, operator = expr.get("key", ""), expr.get("operator", "")
+    values = [str(v) for v in expr.get("values") or ()]
+    if operator == "In":
+        return key in labels and labels[key] in values
+    if operator == "NotIn":
+        return key not in labels or labels[key] not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return False
+
+
+def pool_for_node(node: Obj, pools: Iterable[Obj]) -> str:
+    """The MCO's precedence: master wins; a custom pool beats worker; otherwise worker (or none)."""
+    labels = labels_of(node)
+    matching = sorted(
+        str(meta(p).get("name", ""))
+        for p in pools
+        if selector_matches((p.get("spec") or {}).get("nodeSelector"), labels)
+    )
+    if "master" in matching:
+        return "master"
+    custom = [name for name in matching if name != "worker"]
+    if custom:
+        return custom[0]
+    return matching[0] if matching else ""
+
+
+# ---- phase -------------------------------------------------------------------------------------
+def _conditions(mcn: Obj | None) -> dict[str, str]:
+    if not mcn:
+        return {}
+    return {
+        str(c.get("type", "")): str(c.get("status", ""))
+        for c in (mcn.get("status") or {}).get("conditions") or ()
+    }
+
+
+def _is_ready(node: Obj) -> bool:
+    for cond in (node.get("status") or {}).get("conditions") or ():
+        if cond.get("type") == "Ready":
+            return str(cond.get("status")) == "True"
+    return False
+
+
+def phase_from_conditions(conditions: dict[str, str]) -> str:
+    for kind, in_progress, done in _MCN_STEPS:
+        status = conditions.get(kind)
+        if status == "Unknown":
+            return in_progress
+        if status == "True":
+            return done
+    return ""
+
+
+def phase_from_annotations(annotations: dict[str, str], unschedulable: bool) -> str:
+    desired_drain = annotations.get(DESIRED_DRAIN, "")
+    applied_drain = annotations.get(LAST_APPLIED_DRAIN, "")
+    if desired_drain.startswith("uncordon-"):
+        return "uncordoned" if desired_drain == applied_drain else "uncordoning"
+    if desired_drain.startswith("drain-") and desired_drain != applied_drain:
+        return "cordoned" if unschedulable else "draining"
+    if desired_drain.startswith("drain-"):
+        return "drained"
+    return ""
+
+
+def node_phase(node: Obj, mcn: Obj | None, target: str) -> str:
+    annotations = annotations_of(node)
+    current, desired = annotations.get(CURRENT_CONFIG, ""), annotations.get(DESIRED_CONFIG, "")
+    state = annotations.get(STATE, "Done")
+    conditions = _conditions(mcn)
+    if state in DEGRADED_STATES or conditions.get("NodeDegraded") == "True":
+        return "degraded"
+    if current == desired and state == "Done":
+        return "updated" if not target or current == target else "waiting"
+    if state != "Working":
+        return "pending"
+    if not _is_ready(node):
+        return "rebooting"
+    unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
+    if conditions:
+        return phase_from_conditions(conditions) or "working"
+    return phase_from_annotations(annotations, unschedulable) or "working"
+
+
+# ---- assembly ----------------------------------------------------------------------------------
+def node_state(node: Obj, pool: str, mcn: Obj | None, target: str) -> NodeState:
+    annotations = annotations_of(node)
+    return NodeState(
+        name=str(meta(node).get("name", "")),
+        pool=pool,
+        current_config=annotations.get(CURRENT_CONFIG, ""),
+        desired_config=annotations.get(DESIRED_CONFIG, ""),
+        state=annotations.get(STATE, "Done"),
+        reason=annotations.get(REASON, ""),
+        ready=_is_ready(node),
+        unschedulable=bool((node.get("spec") or {}).get("unschedulable")),
+        phase=node_phase(node, mcn, target),
+        zone=labels_of(node).get(ZONE_LABEL, ""),
+    )
+
+
+def _target_config(pool: Obj) -> str:
+    return str(((pool.get("spec") or {}).get("configuration") or {}).get("name") or "")
+
+
+def node_states(nodes: Iterable[Obj], pools: list[Obj], mcns: dict[str, Obj]) -> tuple[NodeState, ...]:
+    """Every node with its pool: from its MachineConfigNode when there is one, else by selectors."""
+    targets = {str(meta(p).get("name", "")): _target_config(p) for p in pools}
+    states = []
+    for node in nodes:
+        name = str(meta(node).get("name", ""))
+        mcn = mcns.get(name)
+        mcn_pool = str((((mcn or {}).get("spec") or {}).get("pool") or {}).get("name") or "")
+        pool = mcn_pool or pool_for_node(node, pools)
+        states.append(node_state(node, pool, mcn, targets.get(pool, "")))
+    return tuple(states)

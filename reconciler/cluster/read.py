@@ -1,0 +1,76 @@
+"""Read the cluster into a LiveState: five list calls and one ConfigMap GET, nothing per object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.errors import NotFound
+from reconciler.model import LiveState
+
+from .api import MCO_GROUP, MCO_VERSION, KubeApi
+from .nodes import node_states
+from .parse import machine_config_info, meta, pool_state
+
+Obj = dict[str, Any]
+MCO_NAMESPACE = "openshift-machine-config-operator"
+OSIMAGEURL_CONFIGMAP = "machine-config-osimageurl"
+
+
+def list_custom(api: KubeApi, plural: str) -> list[Obj]:
+    reply = api.read(plural, api.custom.list_cluster_custom_object, MCO_GROUP, MCO_VERSION, plural)
+    return list(reply.get("items") or [])
+
+
+def list_machine_config_nodes(api: KubeApi) -> dict[str, Obj]:
+    """MachineConfigNodes by node name; empty when the API has no v1 MachineConfigNodes (before 4.19)."""
+    try:
+        items = list_custom(api, "machineconfignodes")
+    except NotFound:
+        return {}
+    return {str(meta(m).get("name", "")): m for m in items}
+
+
+def list_nodes(api: KubeApi) -> list[Obj]:
+    return list(api.read("nodes", api.core.list_node).get("items") or [])
+
+
+def read_osimageurl(api: KubeApi) -> tuple[str, str]:
+    """(base image, release version) from the MCO's osimageurl ConfigMap; empty when it is missing."""
+    subject = f"ConfigMap/{MCO_NAMESPACE}/{OSIMAGEURL_CONFIGMAP}"
+    try:
+        cm = api.read(subject, api.core.read_namespaced_config_map, OSIMAGEURL_CONFIGMAP, MCO_NAMESPACE)
+    except NotFound:
+        return "", ""
+    data = cm.get("data") or {}
+    return str(data.get("baseOSContainerImage") or ""), str(data.get("releaseVersion") or "")
+
+
+def read_live_state(api: KubeApi, now: float) -> LiveState:
+    machine_configs = list_custom(api, "machineconfigs")
+    pools = list_custom(api, "machineconfigpools")
+    nodes = list_nodes(api)
+    mcns = list_machine_config_nodes(api)
+    base_image, release = read_osimageurl(api)
+    return assemble(machine_configs, pools, nodes, mcns, base_image, release, now)
+
+
+def assemble(
+    machine_configs: list[Obj],
+    pools: list[Obj],
+    nodes: list[Obj],
+    mcns: dict[str, Obj],
+    base_image: str,
+    release: str,
+    now: float,
+) -> LiveState:
+    """Pure: raw API objects to the model."""
+    infos = tuple(sorted((machine_config_info(mc) for mc in machine_configs), key=lambda m: m.name))
+    rendered_images = {m.name: m.os_image_url for m in infos}
+    return LiveState(
+        base_image=base_image,
+        release_version=release,
+        machine_configs=infos,
+        pools=tuple(sorted((pool_state(p, rendered_images) for p in pools), key=lambda p: p.name)),
+        nodes=tuple(sorted(node_states(nodes, pools, mcns), key=lambda n: n.name)),
+        observed_at=now,
+    )

@@ -1,0 +1,109 @@
+"""The reconciler's memory in the cluster: one JSON document in a ConfigMap.
+
+Whatever must outlive a process (bake start, failed revisions, pools we paused) is kept here, so a
+reconciler killed at any point resumes where it was. Writes carry the resourceVersion of the last
+read, so two reconcilers cannot silently overwrite each other: the loser gets Conflict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from kubernetes.client import V1ConfigMap, V1Namespace, V1ObjectMeta
+
+from reconciler.errors import ClusterError, Conflict, NotFound
+from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE
+
+from .api import KubeApi
+from .parse import meta
+
+STATE_NAMESPACE = "layering-reconciler"
+STATE_CONFIGMAP = "layering-reconciler-state"
+STATE_KEY = "state.json"
+SUBJECT = f"ConfigMap/{STATE_NAMESPACE}/{STATE_CONFIGMAP}"
+_LABELS = {MANAGED_BY_LABEL: MANAGED_BY_VALUE}
+
+
+class Memory:
+    """Load and save the document; remembers the resourceVersion it last saw."""
+
+    def __init__(self, api: KubeApi) -> None:
+        self._api = api
+        self._resource_version: str | None = None  # None: never read; "": read, did not exist
+
+    def load(self) -> dict[str, Any]:
+        try:
+            cm = self._api.read(
+                SUBJECT, self._api.core.read_namespaced_config_map, STATE_CONFIGMAP, STATE_NAMESPACE
+            )
+        except NotFound:
+            self._resource_version = ""
+            return {}
+        self._resource_version = str(meta(cm).get("resourceVersion", ""))
+        return _decode((cm.get("data") or {}).get(STATE_KEY))
+
+    def save(self, doc: dict[str, Any]) -> None:
+        """Create the ConfigMap when the last load found none (or nothing was loaded), else replace it."""
+        body = _config_map(json.dumps(doc, sort_keys=True, separators=(",", ":")), self._resource_version)
+        if self._resource_version:
+            saved = self._api.write(
+                SUBJECT,
+                self._api.core.replace_namespaced_config_map,
+                STATE_CONFIGMAP,
+                STATE_NAMESPACE,
+                body,
+            )
+        else:
+            saved = self._create(body)
+        self._resource_version = str(meta(saved).get("resourceVersion", ""))
+
+    def _create(self, body: V1ConfigMap) -> dict[str, Any]:
+        try:
+            return self._create_config_map(body)
+        except Conflict as exc:  # AlreadyExists: someone else wrote it since our read
+            raise Conflict(
+                f"{SUBJECT}: created by someone else since it was read; load it again",
+                exc.status,
+                exc.reason,
+            ) from None
+        except NotFound:
+            self._ensure_namespace()
+            return self._create_config_map(body)
+
+    def _create_config_map(self, body: V1ConfigMap) -> dict[str, Any]:
+        return self._api.write(
+            SUBJECT, self._api.core.create_namespaced_config_map, STATE_NAMESPACE, body
+        )
+
+    def _ensure_namespace(self) -> None:
+        namespace = V1Namespace(metadata=V1ObjectMeta(name=STATE_NAMESPACE, labels=dict(_LABELS)))
+        with contextlib.suppress(Conflict):  # created meanwhile: fine
+            self._api.write(f"Namespace/{STATE_NAMESPACE}", self._api.core.create_namespace, namespace)
+
+
+def _config_map(text: str, resource_version: str | None) -> V1ConfigMap:
+    return V1ConfigMap(
+        api_version="v1",
+        kind="ConfigMap",
+        metadata=V1ObjectMeta(
+            name=STATE_CONFIGMAP,
+            namespace=STATE_NAMESPACE,
+            labels=dict(_LABELS),
+            resource_version=resource_version or None,
+        ),
+        data={STATE_KEY: text},
+    )
+
+
+def _decode(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise ClusterError(f"{SUBJECT}: {STATE_KEY} is not valid JSON; fix or delete the ConfigMap") from None
+    if not isinstance(doc, dict):
+        raise ClusterError(f"{SUBJECT}: {STATE_KEY} must hold a JSON object")
+    return doc

@@ -1,0 +1,119 @@
+"""The only writes we make to the MCO's objects: our own MachineConfigs, and a pool's spec.paused.
+
+Our MachineConfig is wholly ours: an update replaces it with the desired body (that is how a hand
+edit is corrected). Nothing here touches an MC without our managed-by label, a rendered MC, or a
+pool's spec.configuration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubernetes.client import V1DeleteOptions, V1Preconditions
+
+from reconciler.errors import Conflict, Refused
+from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE, DesiredMachineConfig
+
+from .api import MCO_GROUP, MCO_VERSION, KubeApi
+from .parse import GENERATED_BY_CONTROLLER, is_managed, meta
+
+Obj = dict[str, Any]
+MACHINE_CONFIGS = "machineconfigs"
+POOLS = "machineconfigpools"
+
+
+def mc_subject(name: str) -> str:
+    return f"MachineConfig/{name}"
+
+
+def machine_config_body(mc: DesiredMachineConfig, resource_version: str = "") -> Obj:
+    """The API object for a desired MC; always carries our managed-by label, never the MCO's marker."""
+    labels = dict(mc.labels)
+    labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE
+    annotations = {k: v for k, v in mc.annotations if k != GENERATED_BY_CONTROLLER}
+    metadata: Obj = {"name": mc.name, "labels": labels, "annotations": annotations}
+    if resource_version:
+        metadata["resourceVersion"] = resource_version
+    return {
+        "apiVersion": f"{MCO_GROUP}/{MCO_VERSION}",
+        "kind": "MachineConfig",
+        "metadata": metadata,
+        "spec": {"osImageURL": mc.os_image_url},
+    }
+
+
+def _rv(obj: Obj) -> str:
+    return str(meta(obj).get("resourceVersion", ""))
+
+
+def create_machine_config(api: KubeApi, mc: DesiredMachineConfig) -> str:
+    created = api.write(
+        mc_subject(mc.name),
+        api.custom.create_cluster_custom_object,
+        MCO_GROUP,
+        MCO_VERSION,
+        MACHINE_CONFIGS,
+        machine_config_body(mc),
+    )
+    return _rv(created)
+
+
+def read_owned_machine_config(api: KubeApi, name: str, resource_version: str) -> Obj:
+    """A fresh read that must show our label and the resourceVersion the caller decided from."""
+    subject = mc_subject(name)
+    live = api.read(
+        subject, api.custom.get_cluster_custom_object, MCO_GROUP, MCO_VERSION, MACHINE_CONFIGS, name
+    )
+    if not is_managed(live):
+        raise Refused(
+            f"{subject}: not managed by us (no {MANAGED_BY_LABEL}={MANAGED_BY_VALUE} label); left untouched",
+            reason="NotManaged",
+        )
+    if resource_version and _rv(live) != resource_version:
+        raise Conflict(
+            f"{subject}: changed since it was read (resourceVersion {resource_version} is now "
+            f"{_rv(live)}); re-read and decide again",
+            409,
+            "Conflict",
+        )
+    return live
+
+
+def update_machine_config(api: KubeApi, mc: DesiredMachineConfig, resource_version: str) -> str:
+    read_owned_machine_config(api, mc.name, resource_version)
+    replaced = api.write(
+        mc_subject(mc.name),
+        api.custom.replace_cluster_custom_object,
+        MCO_GROUP,
+        MCO_VERSION,
+        MACHINE_CONFIGS,
+        mc.name,
+        machine_config_body(mc, resource_version),
+    )
+    return _rv(replaced)
+
+
+def delete_machine_config(api: KubeApi, name: str, resource_version: str) -> None:
+    read_owned_machine_config(api, name, resource_version)
+    api.write(
+        mc_subject(name),
+        api.custom.delete_cluster_custom_object,
+        MCO_GROUP,
+        MCO_VERSION,
+        MACHINE_CONFIGS,
+        name,
+        body=V1DeleteOptions(preconditions=V1Preconditions(resource_version=resource_version or None)),
+    )
+
+
+def set_pool_paused(api: KubeApi, pool: str, paused: bool) -> None:
+    """A merge patch of spec.paused alone."""
+    api.write(
+        f"MachineConfigPool/{pool}",
+        api.custom.patch_cluster_custom_object,
+        MCO_GROUP,
+        MCO_VERSION,
+        POOLS,
+        pool,
+        {"spec": {"paused": paused}},
+    )

@@ -1,0 +1,93 @@
+"""A cluster older than 4.19 has no v1 MachineConfigNodes: the read must still work from annotations.
+
+The stand-in server answers the few reads the adapter makes, and 404 for machineconfignodes, like an
+API server without that CRD version.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cluster_world import FAST, HOTFIX
+
+from mcosim.kubeconfig import write_kubeconfig
+from reconciler.cluster import Cluster
+
+MCO = "machineconfiguration.openshift.io"
+WORKER = {
+    "metadata": {"name": "worker"},
+    "spec": {
+        "machineConfigSelector": {"matchLabels": {f"{MCO}/role": "worker"}},
+        "nodeSelector": {"matchLabels": {"node-role.kubernetes.io/worker": ""}},
+        "configuration": {"name": "rendered-worker-b"},
+    },
+    "status": {"configuration": {"name": "rendered-worker-b"}},
+}
+NODE = {
+    "metadata": {
+        "name": "worker-0",
+        "labels": {"node-role.kubernetes.io/worker": ""},
+        "annotations": {
+            f"{MCO}/currentConfig": "rendered-worker-a",
+            f"{MCO}/desiredConfig": "rendered-worker-b",
+            f"{MCO}/state": "Working",
+            f"{MCO}/desiredDrain": "drain-rendered-worker-b",
+            f"{MCO}/lastAppliedDrain": "drain-rendered-worker-b",
+        },
+    },
+    "status": {"conditions": [{"type": "Ready", "status": "False"}]},
+}
+REPLIES: dict[str, tuple[int, dict[str, Any]]] = {
+    f"/apis/{MCO}/v1/machineconfigs": (200, {"items": [
+        {"metadata": {"name": "rendered-worker-b"}, "spec": {"osImageURL": HOTFIX}},
+    ]}),
+    f"/apis/{MCO}/v1/machineconfigpools": (200, {"items": [WORKER]}),
+    "/api/v1/nodes": (200, {"items": [NODE]}),
+    "/api/v1/namespaces/openshift-machine-config-operator/configmaps/machine-config-osimageurl": (
+        200, {"data": {"baseOSContainerImage": "base", "releaseVersion": "4.16.3"}},
+    ),
+}
+NOT_FOUND = {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404,
+             "message": "the server could not find the requested resource"}
+
+
+class _OldApi(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        code, body = REPLIES.get(self.path.split("?")[0], (404, NOT_FOUND))
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def old_cluster(tmp_path: Path) -> Iterator[Cluster]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OldApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        with Cluster.connect(str(tmp_path / "kubeconfig"), policy=FAST) as cluster:
+            yield cluster
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_reads_without_machine_config_nodes(old_cluster: Cluster) -> None:
+    live = old_cluster.read_live(now=0.0)
+    (node,) = live.nodes
+    assert (node.pool, node.phase, node.ready) == ("worker", "rebooting", False)
+    worker = live.pool("worker")
+    assert worker is not None and worker.target_image == HOTFIX
