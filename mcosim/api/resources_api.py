@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ApiError, bad_request, invalid, not_found
+from ..resources import ResourceType
 from ..store import Store
 from . import eviction, patch, tables, validation
 from .encoding import EncodingCache, dumps
@@ -173,8 +174,11 @@ class ResourceApi:
 
     def delete(self, call: Call) -> Reply:
         rt, name, namespace = call.route.rt, call.route.name or "", call.route.namespace or ""
-        dry_run = call.dry_run or _dry_run_in_options(call.body)
-        return self._obj_reply(call, self.store.delete(rt, name, namespace, dry_run=dry_run))
+        options = _delete_options(call.body)
+        dry_run = call.dry_run or "All" in (options.get("dryRun") or [])
+        with self.store.lock:
+            _check_preconditions(rt, self.store.get(rt, name, namespace), options.get("preconditions") or {})
+            return self._obj_reply(call, self.store.delete(rt, name, namespace, dry_run=dry_run))
 
     def delete_collection(self, call: Call) -> Reply:
         route, q = call.route, call.query
@@ -193,13 +197,31 @@ class ResourceApi:
         return Reply(201, dumps(result))
 
 
-def _dry_run_in_options(body: bytes) -> bool:
-    """DeleteOptions may carry dryRun; a body that is not JSON (e.g. protobuf) is ignored."""
+def _delete_options(body: bytes) -> dict[str, Any]:
+    """DeleteOptions (dryRun, preconditions); a body that is not JSON (e.g. protobuf) is ignored."""
     try:
         options = json.loads(body) if body.strip() else {}
     except (ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(options, dict) and "All" in (options.get("dryRun") or [])
+        return {}
+    return options if isinstance(options, dict) else {}
+
+
+def _dry_run_in_options(body: bytes) -> bool:
+    return "All" in (_delete_options(body).get("dryRun") or [])
+
+
+def _check_preconditions(rt: ResourceType, current: Obj, preconditions: dict[str, Any]) -> None:
+    meta = current["metadata"]
+    for attr, key in (("resourceVersion", "ResourceVersion"), ("uid", "UID")):
+        wanted = preconditions.get(attr)
+        if wanted and wanted != meta.get(attr):
+            raise ApiError(
+                409, "Conflict",
+                f'Operation cannot be fulfilled on {rt.qualified} "{meta["name"]}": the {key} in the precondition '
+                f"({wanted}) does not match the {key} in record ({meta.get(attr)}). "
+                "The object might have been modified",
+                {"name": meta["name"], "group": rt.group, "kind": rt.plural},
+            )
 
 
 def _page(items: list[Obj], limit: str | None, token: str | None) -> tuple[list[Obj], Obj]:

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from ..errors import ApiError
 from ..resources import RESOURCES, ResourceType
@@ -87,8 +87,7 @@ class WatchStream:
         while not self.stopped.is_set():
             seen = int(self.store.resource_version)
             try:
-                # cast: Store.list shadows the builtin inside the Store class, which confuses mypy
-                events = cast("list[WatchEvent]", self.store.events_since(last_rv, self.req.rt))
+                events = self.store.events_since(last_rv, self.req.rt)
             except ApiError as exc:
                 yield dumps({"type": "ERROR", "object": exc.status()}) + b"\n"
                 return
