@@ -1,0 +1,1 @@
+"""The Machine Config Operator simulation: render, node controller, drain, daemons, pool status."""

@@ -1,0 +1,169 @@
+"""Pool membership and pool status (counts and conditions with the MCO's messages)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..resources import POOLS
+from ..selectors import match_label_selector_object
+from ..store import Obj, Store
+from . import constants as c
+from .conditions import find, set_condition
+from .nodestate import NodeSummary
+
+DEFAULT_POOLS = ("master", "worker")
+
+
+class PoolIndex:
+    """Which pool each node belongs to, kept incrementally (a custom pool beats worker; master beats all)."""
+
+    def __init__(self) -> None:
+        self.selectors: dict[str, dict[str, Any]] = {}
+        self.pool_of: dict[str, str | None] = {}
+        self.members: dict[str, set[str]] = {}
+        self.node_labels: dict[str, dict[str, str]] = {}
+
+    def set_pools(self, pools: list[Obj]) -> bool:
+        """Refresh the pools' nodeSelectors; True if membership had to be recomputed."""
+        selectors = {p["metadata"]["name"]: (p.get("spec") or {}).get("nodeSelector") or {} for p in pools}
+        if selectors == self.selectors:
+            return False
+        self.selectors = selectors
+        self.members = {name: set() for name in selectors}
+        for node, labels in list(self.node_labels.items()):
+            self.pool_of[node] = None
+            self._place(node, labels)
+        return True
+
+    def update_node(self, name: str, labels: dict[str, str] | None) -> tuple[str | None, str | None]:
+        """Record a node's labels (None: deleted); returns (old pool, new pool)."""
+        old = self.pool_of.pop(name, None)
+        if old is not None:
+            self.members.get(old, set()).discard(name)
+        if labels is None:
+            self.node_labels.pop(name, None)
+            return old, None
+        self.node_labels[name] = dict(labels)
+        return old, self._place(name, labels)
+
+    def _place(self, name: str, labels: dict[str, str]) -> str | None:
+        matching = [
+            p for p, sel in self.selectors.items() if sel and match_label_selector_object(sel, labels)
+        ]
+        pool = _precedence(matching)
+        self.pool_of[name] = pool
+        if pool is not None:
+            self.members.setdefault(pool, set()).add(name)
+        return pool
+
+    def nodes_of(self, pool: str) -> list[str]:
+        return sorted(self.members.get(pool, ()))
+
+    def nodes_with_role(self, role: str) -> list[str]:
+        key = c.NODE_ROLE_PREFIX + role
+        return sorted(n for n, labels in self.node_labels.items() if key in labels)
+
+
+def _precedence(pools: list[str]) -> str | None:
+    if not pools:
+        return None
+    if "master" in pools:
+        return "master"
+    custom = sorted(p for p in pools if p not in DEFAULT_POOLS)
+    return custom[0] if custom else pools[0]
+
+
+def max_unavailable(pool: Obj, count: int) -> int:
+    raw = (pool.get("spec") or {}).get("maxUnavailable")
+    if raw is None:
+        value = 1
+    elif isinstance(raw, str) and raw.endswith("%"):
+        value = count * int(raw[:-1]) // 100
+    else:
+        value = int(raw)
+    return value if value > 0 else 1
+
+
+def compute_status(pool: Obj, nodes: list[NodeSummary], now: float) -> dict[str, Any]:
+    """The pool status the MCO would write for these member nodes."""
+    spec = pool.get("spec") or {}
+    target = (spec.get("configuration") or {}).get("name", "")
+    old = pool.get("status") or {}
+    updated = [n for n in nodes if n.updated(target)]
+    ready = [n for n in updated if n.ready and not n.unschedulable]
+    degraded = [n for n in nodes if n.failing]
+    unavailable = [n for n in nodes if n.unavailable]
+    status: dict[str, Any] = {
+        "machineCount": len(nodes),
+        "updatedMachineCount": len(updated),
+        "readyMachineCount": len(ready),
+        "unavailableMachineCount": len(unavailable),
+        "degradedMachineCount": len(degraded),
+        "observedGeneration": pool["metadata"].get("generation", 1),
+        "conditions": [dict(x) for x in old.get("conditions") or []],
+    }
+    all_updated = len(updated) == len(nodes) == len(ready) and not unavailable
+    configuration = spec.get("configuration") if all_updated and target else old.get("configuration")
+    if configuration is not None:
+        status["configuration"] = configuration
+    _set_update_conditions(status["conditions"], all_updated, bool(spec.get("paused")), target, now)
+    _set_degraded_conditions(status["conditions"], degraded, now)
+    return status
+
+
+def _set_update_conditions(
+    conds: list[dict[str, Any]], all_updated: bool, paused: bool, target: str, now: float
+) -> None:
+    if all_updated:
+        set_condition(conds, "Updated", "True", "", f"All nodes are updated with MachineConfig {target}", now)
+        set_condition(conds, "Updating", "False", "", "", now)
+    elif paused:
+        set_condition(conds, "Updated", "False", "", "", now)
+        set_condition(
+            conds, "Updating", "False", "", f"Pool is paused; will not update to MachineConfig {target}", now
+        )
+    else:
+        set_condition(conds, "Updated", "False", "", "", now)
+        set_condition(conds, "Updating", "True", "", f"All nodes are updating to MachineConfig {target}", now)
+
+
+def _set_degraded_conditions(
+    conds: list[dict[str, Any]], degraded: list[NodeSummary], now: float
+) -> None:
+    if degraded:
+        message = ", ".join(
+            f"Node {n.name} is reporting: {json.dumps(n.reason)}"
+            for n in degraded
+        )
+        set_condition(
+            conds,
+            "NodeDegraded",
+            "True",
+            f"{len(degraded)} nodes are reporting degraded status on sync",
+            message,
+            now,
+        )
+    else:
+        set_condition(conds, "NodeDegraded", "False", "", "", now)
+    if find(conds, "RenderDegraded") is None:
+        set_condition(conds, "RenderDegraded", "False", "", "", now)
+    render = find(conds, "RenderDegraded") or {}
+    node = find(conds, "NodeDegraded") or {}
+    if render.get("status") == "True":
+        set_condition(conds, "Degraded", "True", "RenderDegraded", render.get("message", ""), now)
+    elif node.get("status") == "True":
+        set_condition(conds, "Degraded", "True", "NodeDegraded", node.get("message", ""), now)
+    else:
+        set_condition(conds, "Degraded", "False", "", "", now)
+
+
+def write_status(store: Store, pool_name: str, status: dict[str, Any]) -> None:
+    pool = store.get(POOLS, pool_name)
+    if pool.get("status") == status:
+        return
+
+    def change(p: Obj) -> None:
+        p["status"] = status
+
+    store.modify(POOLS, pool_name, change, subresource="status")
