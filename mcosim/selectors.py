@@ -98,14 +98,18 @@ def match_label_selector_object(selector: Mapping[str, Any] | None, labels: Mapp
     for k, v in (selector.get("matchLabels") or {}).items():
         if labels.get(k) != v:
             return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr["key"], expr["operator"], set(expr.get("values") or [])
-        ok = {
-            "In": lambda: labels.get(key) in values,
-            "NotIn": lambda: labels.get(key) not in values,
-            "Exists": lambda: key in labels,
-            "DoesNotExist": lambda: key not in labels,
-        }[op]()
-        if not ok:
-            return False
-    return True
+    return all(_expression_matches(expr, labels) for expr in selector.get("matchExpressions") or [])
+
+
+def _expression_matches(expr: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    key, op, values = expr["key"], expr["operator"], set(expr.get("values") or [])
+    if op == "In":
+        return labels.get(key) in values
+    if op == "NotIn":
+        return labels.get(key) not in values
+    if op == "Exists":
+        return key in labels
+    if op == "DoesNotExist":
+        return key not in labels
+    return False
+

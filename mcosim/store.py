@@ -97,7 +97,8 @@ class Store:
             name = meta["generateName"] + uuid.uuid4().hex[:5]
             meta["name"] = name
         if not name:
-            raise errors.invalid(rt.kind, rt.group, "", [("metadata.name", "Required value: name or generateName is required")])
+            required = "Required value: name or generateName is required"
+            raise errors.invalid(rt.kind, rt.group, "", [("metadata.name", required)])
         namespace = meta.get("namespace") or ("default" if rt.namespaced else "")
         with self.lock:
             if rt.namespaced:

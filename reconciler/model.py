@@ -8,7 +8,7 @@ cluster ───────────────────────▶
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 API_GROUP = "layering.gitops.dev"
 API_VERSION = f"{API_GROUP}/v1alpha1"
@@ -191,14 +191,14 @@ class LiveState:
 
 
 # ---- plan ---------------------------------------------------------------------------------------
-class ActionKind(str, Enum):
+class ActionKind(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
     UNCHANGED = "unchanged"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     BLOCKING = "blocking"
     WARNING = "warning"
 
