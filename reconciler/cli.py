@@ -195,4 +195,4 @@ def _demo() -> int:
                         describe_node=sim.rpm_ostree_status, kubeconfig=kubeconfig)
 
 
-DEMO_SPEED = 40.0
+DEMO_SPEED = 60.0

@@ -55,7 +55,8 @@ def template_configs(role: str, os_image: str, extensions_image: str) -> list[Ob
     kubelet = _file(
         "/etc/kubernetes/kubelet.conf",
         "kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\n"
-        "cgroupDriver: systemd\nmaxPods: 250\n",
+        "cgroupDriver: systemd\nmaxPods: 250\n"
+        f"nodeLabels:\n  node-role.kubernetes.io/{role}: \"\"\n",
     )
     crio = _file("/etc/crio/crio.conf.d/00-default", "[crio.runtime]\nselinux = true\n")
     registries = _file(

@@ -50,6 +50,8 @@ class Loop:
             self.failures = 0
             self._reschedule(self.interval)
         self.metrics.pass_succeeded(result, self.reconciler.clock() - started)
+        for line in result.applied:
+            log.info("%s", line)
         log.info("pass commit=%s changes=%d writes=%d %s", result.plan.commit[:12], len(result.plan.changes),
                  len(result.applied), result.decision.summary)
 

@@ -11,7 +11,6 @@ from rich.table import Table
 from rich.text import Text
 
 from reconciler.errors import Transient
-from reconciler.model import LiveState
 from reconciler.rollout import Decision, PoolProgress
 
 from .reconcile import PassResult, Reconciler
@@ -50,11 +49,19 @@ def _outcome(decision: Decision, timed_out: bool) -> int | None:
     return None
 
 
-def pool_line(pool: PoolProgress, live: LiveState) -> str:
-    state = live.pool(pool.pool)
-    counts = f"{state.updated_count}/{state.machine_count} updated" if state else "no such pool"
-    why = f": {pool.reason}" if pool.reason else ""
-    return f"{pool.pool} (stage {pool.stage}) {pool.phase.value}, {counts}{why}"
+def pool_line(pool: PoolProgress) -> str:
+    """`worker (stage 1) rolling: worker 1/3 updated [ip-10-0-…: draining]`, for logs and pipes."""
+    line = f"{pool.pool} (stage {pool.stage}) "
+    if pool.reason.startswith(pool.phase.value):
+        line += pool.reason
+    else:
+        line += f"{pool.phase.value}: {pool.reason}" if pool.reason else pool.phase.value
+    moving = _moving_nodes(pool)
+    return f"{line} [{', '.join(moving)}]" if moving else line
+
+
+def _moving_nodes(pool: PoolProgress) -> list[str]:
+    return [f"{n.name}: {n.phase}" for n in pool.nodes if n.phase not in ("updated", "queued", "")]
 
 
 def progress_table(result: PassResult) -> Table:
@@ -63,8 +70,7 @@ def progress_table(result: PassResult) -> Table:
         table.add_column(column)
     for pool in result.decision.pools:
         state = result.live.pool(pool.pool)
-        moving = ", ".join(f"{n.name.split('.')[0]}: {n.phase}" for n in pool.nodes
-                           if n.phase not in ("updated", "queued", ""))
+        moving = ", ".join(_moving_nodes(pool))
         counts = f"{state.updated_count}/{state.machine_count}" if state else "-"
         table.add_row(pool.pool, str(pool.stage), pool.phase.value, counts, moving or "-", pool.reason)
     return table
@@ -86,7 +92,7 @@ class _Terminal:
 
     def show(self, result: PassResult) -> None:
         for line in result.applied:
-            self.console.print(line)
+            self.console.print(line, markup=False, highlight=False)
         self.live.update(Group(progress_table(result), Text(result.decision.summary)), refresh=True)
 
     def finish(self, result: PassResult) -> None:
@@ -94,11 +100,11 @@ class _Terminal:
 
 
 class _Lines:
-    """One line per change, for logs and pipes."""
+    """One line whenever a pool's phase, counts or moving nodes change, for logs and pipes."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.last: dict[str, str] = {}
+        self.last: dict[str, tuple[object, ...]] = {}
 
     def __enter__(self) -> _Lines:
         return self
@@ -108,15 +114,16 @@ class _Lines:
 
     def show(self, result: PassResult) -> None:
         for line in result.applied:
-            self.console.print(line, highlight=False)
+            self._print(line)
         for pool in result.decision.pools:
-            line = pool_line(pool, result.live)
-            moving = [f"{n.name}: {n.phase}" for n in pool.nodes if n.phase not in ("updated", "queued", "")]
-            if moving:
-                line += " [" + ", ".join(moving) + "]"
-            if self.last.get(pool.pool) != line:
-                self.last[pool.pool] = line
-                self.console.print(line, highlight=False, soft_wrap=True)
+            state = result.live.pool(pool.pool)
+            key = (pool.phase, state.updated_count if state else 0, tuple(_moving_nodes(pool)), pool.blocking_reason)
+            if self.last.get(pool.pool) != key:
+                self.last[pool.pool] = key
+                self._print(pool_line(pool))
 
     def finish(self, result: PassResult) -> None:
-        self.console.print(result.decision.summary, highlight=False, soft_wrap=True)
+        self._print(result.decision.summary)
+
+    def _print(self, text: str) -> None:
+        self.console.print(text, markup=False, highlight=False, soft_wrap=True)

@@ -74,7 +74,7 @@ class Reconciler:
             if stop is not None and stop.is_set():
                 break
             applied.append(self._execute(write))
-            log.info("%s", applied[-1])
+            log.debug("%s", applied[-1])
         return PassResult(result.desired, result.live, result.plan, decision, tuple(applied))
 
     @staticmethod
