@@ -23,6 +23,7 @@ from .mco.conditions import status_of
 from .mco.operator import MachineConfigOperator
 from .mco.rpmostree import format_status
 from .registry import Registry
+from .registry_api import RegistryApi
 from .resources import NODES, POOLS
 from .store import Store
 from .upgrade import upgrade_cluster
@@ -98,6 +99,7 @@ class Simulator:
                 host=cfg.host,
                 port=cfg.port,
                 admin=AdminHandler(self),
+                registry=RegistryApi(self.registry),
                 openshift_version=cfg.release,
             )
             self.api.start()

@@ -12,11 +12,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler import __version__
 from reconciler.cluster import Cluster
 from reconciler.errors import InvalidInput, ReconcilerError
+from reconciler.images import RegistryInspector
 from reconciler.intent import parse_duration
 from reconciler.source import GitSource
 
@@ -36,6 +38,13 @@ def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sim", action="store_true", help="start an embedded simulated cluster")
     group.add_argument("--sim-speed", type=float, default=60.0, metavar="X",
                        help="with --sim: simulated time runs X times faster (default 60)")
+    images = parser.add_argument_group(
+        "image checks", "Ask the registry whether each image's digest exists and what base image it was "
+        "built FROM (OCI annotations), to refuse unknown digests and warn about stale images. "
+        "On by default with --sim (the simulator serves its registry).")
+    images.add_argument("--inspect-images", action="store_true", help="ask each image's own registry")
+    images.add_argument("--registry-mirror", metavar="URL",
+                        help="ask this OCI registry mirror instead (serves every host as /v2/<host>/<path>)")
 
 
 def _add_source_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -143,19 +152,18 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_subcommand(args)
     if args.command == "demo":
         return _demo()
-    with _cluster(args) as (cluster, clock, sleep):
+    with _cluster(args) as target:
         if args.command == "status":
             source = _source(args) if args.repo else None
-            return commands.status(cluster, source, args.ref, args.output, clock)
-        reconciler = commands.Reconciler(_source(args), cluster, args.ref, clock)
+            return commands.status(target.cluster, source, args.ref, args.output, target.clock)
+        images = RegistryInspector(target.registry_mirror) if target.registry_mirror or args.inspect_images else None
+        reconciler = commands.Reconciler(_source(args), target.cluster, args.ref, target.clock, images)
         if args.command == "plan":
             return commands.plan(reconciler, args.output)
         if args.command == "sync":
-            return commands.sync(reconciler, wait=args.wait, timeout=args.timeout,
-                                 sleep=sleep)
+            return commands.sync(reconciler, wait=args.wait, timeout=args.timeout, sleep=target.sleep)
         if args.command == "run":
-            return commands.run(reconciler, interval=args.interval,
-                                metrics_port=args.metrics_port)
+            return commands.run(reconciler, interval=args.interval, metrics_port=args.metrics_port)
     raise AssertionError(args.command)
 
 
@@ -164,11 +172,20 @@ def _source(args: argparse.Namespace) -> GitSource:
     return GitSource(args.repo, cache_dir=args.cache_dir, token=token)
 
 
-@contextlib.contextmanager
-def _cluster(args: argparse.Namespace) -> Iterator[tuple[Cluster, Callable[[], float], Callable[[float], None]]]:
+@dataclass(frozen=True)
+class Target:
     """The cluster to talk to, with the clock and sleep that match it."""
+
+    cluster: Cluster
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    registry_mirror: str | None = None
+
+
+@contextlib.contextmanager
+def _cluster(args: argparse.Namespace) -> Iterator[Target]:
     if not args.sim:
-        yield Cluster.connect(args.kubeconfig, args.context), time.time, time.sleep
+        yield Target(Cluster.connect(args.kubeconfig, args.context), registry_mirror=args.registry_mirror)
         return
     from mcosim import SimConfig, Simulator
 
@@ -176,7 +193,8 @@ def _cluster(args: argparse.Namespace) -> Iterator[tuple[Cluster, Callable[[], f
             Simulator(SimConfig(speed=args.sim_speed)).start() as sim:
         kubeconfig = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
         logging.getLogger("reconciler").info("embedded simulated cluster at %s", sim.url)
-        yield Cluster.connect(str(kubeconfig)), sim.clock.now, _scaled_sleep(args.sim_speed)
+        yield Target(Cluster.connect(str(kubeconfig)), sim.clock.now, _scaled_sleep(args.sim_speed),
+                     registry_mirror=args.registry_mirror or sim.url)
 
 
 def _scaled_sleep(speed: float) -> Callable[[float], None]:

@@ -190,6 +190,17 @@ class LiveState:
         return tuple(n for n in self.nodes if n.pool == pool)
 
 
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the registry says about an image reference (OCI manifest annotations)."""
+
+    ref: str
+    found: bool = True
+    base_name: str = ""  # org.opencontainers.image.base.name: what it was built FROM ("" = unknown)
+    base_digest: str = ""  # org.opencontainers.image.base.digest
+    error: str = ""  # the registry could not be asked: nothing is concluded
+
+
 # ---- plan ---------------------------------------------------------------------------------------
 class ActionKind(StrEnum):
     CREATE = "create"

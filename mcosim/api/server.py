@@ -88,12 +88,14 @@ class ApiServer:
         host: str = "127.0.0.1",
         port: int = 0,
         admin: AdminHandler | None = None,
+        registry: AdminHandler | None = None,
         faults: ApiFaults | None = None,
         version: str = "v1.32.4",
         openshift_version: str = "4.16.3",
     ) -> None:
         self.store = store
         self.admin = admin
+        self.registry = registry  # serves /v2/ (the OCI distribution API), when given
         self.faults = faults if faults is not None else ApiFaults()
         self.version, self.openshift_version = version, openshift_version
         self._cache = EncodingCache()
@@ -140,6 +142,10 @@ class ApiServer:
         try:
             if parts.path.startswith("/sim/"):
                 self._send(h, self._sim(h.command, parts.path, query, body))
+                return
+            if self.registry is not None and (parts.path == "/v2" or parts.path.startswith("/v2/")):
+                code, answer = self.registry(h.command, parts.path, query, None)
+                self._send(h, Reply(code, dumps(answer)))
                 return
             target = route(parts.path)
             if target is None:

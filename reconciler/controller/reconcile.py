@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 from reconciler.cluster import Cluster
 from reconciler.errors import Blocked
+from reconciler.images import RegistryInspector
 from reconciler.intent import load_desired
-from reconciler.model import Action, ActionKind, DesiredState, LiveState, Plan, Severity, Snapshot
+from reconciler.model import Action, ActionKind, DesiredState, ImageInfo, LiveState, Plan, Severity, Snapshot
 from reconciler.plan import make_plan
 from reconciler.rollout import Decision, Memory, PausePool, RestoreMachineConfig, WindowStatus, decide
 
@@ -44,13 +45,19 @@ class Reconciler:
     cluster: Cluster
     ref: str | None = None
     clock: Callable[[], float] = time.time
+    images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
     _loaded_memory: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""
         desired = load_desired(self.source.snapshot(self.ref))
         live = self.cluster.read_live(self.clock())
-        return desired, live, make_plan(desired, live)
+        return desired, live, make_plan(desired, live, self._inspect(desired))
+
+    def _inspect(self, desired: DesiredState) -> dict[str, ImageInfo]:
+        if self.images is None:
+            return {}
+        return {b.os_image_url: self.images.inspect(b.os_image_url) for b in desired.bindings}
 
     def decide(self) -> PassResult:
         desired, live, plan = self.read()

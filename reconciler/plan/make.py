@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from reconciler.model import (
@@ -10,6 +10,7 @@ from reconciler.model import (
     ActionKind,
     Binding,
     DesiredState,
+    ImageInfo,
     Impact,
     LiveState,
     MachineConfigInfo,
@@ -21,13 +22,16 @@ from reconciler.model import (
 from reconciler.plan import checks, render
 from reconciler.plan.desired import desired_machine_config
 from reconciler.plan.drift import DELETED_OUTSIDE_GIT, drift
+from reconciler.plan.images import image_problems
 from reconciler.plan.impact import impacts, machine_configs_after
 
 MC_PREFIX = mc_name_for_pool("")
 
 
-def make_plan(desired: DesiredState, live: LiveState) -> Plan:
-    """One action per bound pool plus a delete for every managed MC no binding wants."""
+def make_plan(desired: DesiredState, live: LiveState, images: Mapping[str, ImageInfo] | None = None) -> Plan:
+    """One action per bound pool plus a delete for every managed MC no binding wants.
+
+    `images` (registry metadata per image reference) enables the digest-exists and base-image checks."""
     bindings = _first_per_pool(desired.bindings)
     actions = [_binding_action(b, desired, live) for b in bindings]
     actions += _prune_actions(live, {a.mc_name for a in actions})
@@ -35,7 +39,7 @@ def make_plan(desired: DesiredState, live: LiveState) -> Plan:
     found = impacts(live, actions, after)
     actions = [replace(a, impact=found.get(a.mc_name, Impact((), 0))) for a in actions]
     actions.sort(key=lambda a: (a.pool, a.mc_name))
-    problems = _problems(desired, live, actions, after)
+    problems = _problems(desired, live, actions, after, images or {})
     return Plan(repo=desired.repo, commit=desired.commit, actions=tuple(actions), problems=problems)
 
 
@@ -111,8 +115,10 @@ def _problems(
     live: LiveState,
     actions: Sequence[Action],
     after: Sequence[MachineConfigInfo],
+    images: Mapping[str, ImageInfo],
 ) -> tuple[Problem, ...]:
     found = checks.empty_commit_problems(desired, live) + checks.duplicate_pool_problems(desired.bindings)
+    found += image_problems(actions, live, images)
     for action in actions:
         if action.binding is not None:
             found += checks.binding_problems(action.binding, action, live, after)

@@ -1,0 +1,95 @@
+"""RegistryInspector against the simulator's OCI endpoint and against a registry that wants a token."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from mcosim import SimConfig, Simulator
+from reconciler.images import RegistryInspector, manifest_url
+
+HOTFIX1 = "quay.io/my-registry/rhcos-hotfix@sha256:8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"
+BASE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:d8a8c5edf9d012533f213a3694b60a58f5bfdcc5a0abef9a2a9ff5928f3709c9"
+UNKNOWN = "quay.io/my-registry/rhcos-hotfix@sha256:" + "0" * 61 + "bad"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Simulator]:
+    with Simulator(SimConfig(clock="virtual")).start() as running:
+        yield running
+
+
+def test_manifest_urls() -> None:
+    assert manifest_url(HOTFIX1) == (
+        "https://quay.io/v2/my-registry/rhcos-hotfix/manifests/sha256:" + HOTFIX1.rpartition(":")[2])
+    assert manifest_url(HOTFIX1, "http://127.0.0.1:1/").startswith(
+        "http://127.0.0.1:1/v2/quay.io/my-registry/rhcos-hotfix/manifests/sha256:")
+
+
+def test_known_image_reports_its_base(sim: Simulator) -> None:
+    info = RegistryInspector(sim.url).inspect(HOTFIX1)
+    assert info.found and not info.error
+    assert info.base_name == BASE
+    assert info.base_digest == BASE.rpartition("@")[2]
+
+
+def test_release_image_has_no_base(sim: Simulator) -> None:
+    info = RegistryInspector(sim.url).inspect(BASE)
+    assert info.found and info.base_name == ""
+
+
+def test_unknown_digest_is_not_found(sim: Simulator) -> None:
+    info = RegistryInspector(sim.url).inspect(UNKNOWN)
+    assert not info.found and not info.error
+
+
+def test_unreachable_registry_is_an_error_not_a_verdict() -> None:
+    info = RegistryInspector("http://127.0.0.1:9", timeout=2).inspect(HOTFIX1)
+    assert info.found and info.error.startswith("registry unreachable")
+
+
+class _TokenRegistry(BaseHTTPRequestHandler):
+    """Answers 401 with a Bearer challenge, hands out an anonymous token, then serves one manifest."""
+
+    def do_GET(self) -> None:
+        port = self.server.server_address[1]
+        if self.path.startswith("/token?"):
+            assert "scope=repository%3Amy-registry%2Frhcos-hotfix%3Apull" in self.path
+            self._reply(200, {"token": "anon-token"})
+        elif self.headers.get("Authorization") != "Bearer anon-token":
+            challenge = (f'Bearer realm="http://127.0.0.1:{port}/token",service="test",'
+                         'scope="repository:my-registry/rhcos-hotfix:pull"')
+            self._reply(401, {"errors": [{"code": "UNAUTHORIZED"}]}, {"WWW-Authenticate": challenge})
+        else:
+            self._reply(200, {"schemaVersion": 2, "annotations": {
+                "org.opencontainers.image.base.name": BASE,
+                "org.opencontainers.image.base.digest": BASE.rpartition("@")[2]}})
+
+    def _reply(self, code: int, body: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_anonymous_bearer_token_dance() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenRegistry)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        mirror = f"http://127.0.0.1:{server.server_address[1]}"
+        ref = HOTFIX1.replace("quay.io/", "")  # the mirror serves the repository path directly
+        info = RegistryInspector(mirror).inspect(f"host/{ref}")
+        assert info.found and info.base_name == BASE, info
+    finally:
+        server.shutdown()
