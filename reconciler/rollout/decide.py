@@ -111,7 +111,7 @@ def _start_restore(s: Standing, bad: PoolRecord, failure: FailedRevision, ctx: C
         started_at=ctx.now,
         progress_at=ctx.now,
     )
-    reason = f"rolling back: {failure.reason}"
+    reason = f"restoring the previous MachineConfig: {failure.reason}"
     return replace(
         s, record=record, phase=Phase.ROLLING_BACK, reason=reason, rollback_due=False, restore_pending=True
     )
@@ -121,7 +121,7 @@ def _restore_write(record: PoolRecord, live: LiveState, failure: FailedRevision)
     name = mc_name_for_pool(record.pool)
     mc = live.machine_config(name)
     rv = mc.resource_version if mc is not None else ""
-    return RestoreMachineConfig(record.pool, name, record.previous, rv, f"rolling back: {failure.reason}")
+    return RestoreMachineConfig(record.pool, name, record.previous, rv, failure.reason)
 
 
 # ---- starts ----------------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def _overlay_pause(s: Standing, live: LiveState, held: frozenset[str]) -> Standi
     if ours:
         window = s.record.window if s.record is not None else None
         return replace(
-            s, phase=Phase.PAUSED, reason=f"paused: window {window} closed mid-rollout (overrun: pause)"
+            s, phase=Phase.PAUSED, reason=f"window {window} closed mid-rollout (overrun: pause)"
         )
     return s
 

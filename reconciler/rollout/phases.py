@@ -173,7 +173,7 @@ def _degraded(
         and record.kind is not RecordKind.RESTORE
         and record.previous_known
     )
-    reason = f"degraded: {where}{degraded.reason}"
+    reason = f"{where}{degraded.reason}"  # the phase (degraded) is shown beside it
     if not record.done and policy.on_degraded == "rollback" and not record.previous_known:
         reason += " (not rolled back: the previous MachineConfig is unknown, it was not written by us)"
     return Standing(
@@ -207,7 +207,7 @@ def _moving(
     if still >= ctx.desired.policy.stall_seconds:
         cause = blocker.reason if blocker else "no node is moving"
         where = f"node {blocker.node}: " if blocker and blocker.node else ""
-        reason = f"stalled: no progress for {_duration(still)} while {phase.value}; {where}{cause}"
+        reason = f"no progress for {_duration(still)} while {phase.value}; {where}{cause}"
         return Standing(target, record, Phase.STALLED, reason, blocker=blocker, nodes=nodes)
     return Standing(target, record, phase, reason, blocker=blocker, nodes=nodes)
 

@@ -159,7 +159,7 @@ def test_stalled_drain_reports_the_blocking_node_and_its_reason() -> None:
     canary = stalled.pool("canary")
     assert canary is not None and canary.blocking_node == "canary-0"
     assert "disruption budget" in canary.blocking_reason and canary.reason.startswith(
-        "stalled: no progress for 15m"
+        "no progress for 15m"
     )
     assert not stalled.halted and phases(stalled)["worker"] is Phase.WAITING
 
