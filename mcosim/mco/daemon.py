@@ -18,7 +18,7 @@ from ..resources import MACHINE_CONFIGS, NODES
 from ..store import Obj, Store
 from . import constants as c
 from . import nodeops
-from .drain import DRAIN_TIMEOUT, Drainer, drain_timeout_message, retry_interval
+from .drain import DRAIN_FAILING_THRESHOLD, DRAIN_TIMEOUT, Drainer, drain_timeout_message, retry_interval
 from .mcn import McnWriter
 from .nodestate import annotation
 from .rpmostree import conflict, rebase_failure, version_of
@@ -197,9 +197,22 @@ class Daemons:
             if elapsed >= DRAIN_TIMEOUT:
                 self._degrade(name, p, drain_timeout_message(name), "Drained", retry_interval(elapsed))
                 return
+            self._report_drain_failure(name, p, "\n".join(blocked), elapsed)
             self._wait(name, p, "drain", retry_interval(elapsed))
             return
         self._wait(name, p, "drained", self._duration(name, "drain", p.target))
+
+    def _report_drain_failure(self, name: str, p: Progress, error: str, elapsed: float) -> None:
+        """As the MCO's drain controller does: the MCN carries the error; past 10 min, a Warning Event too."""
+        self.mcn.update(name, [
+            ("UpdateExecuted", "Unknown", "Node Drain has not succeeded", None),
+            ("Drained", "Unknown", f"Error: Node Drain has not succeeded. Error is: {error} The drain will not be "
+             f"complete until desired drainer drain-{p.target} matches current drainer", None),
+        ])
+        if elapsed > DRAIN_FAILING_THRESHOLD:
+            self._event(name, "Warning", "DrainThresholdExceeded",
+                        "Drain failed. Drain has been failing for more than 10 minutes. Waiting 5 minutes then "
+                        f"retrying. Error message from drain: {error}")
 
     def _drained(self, name: str, node: Obj, p: Progress) -> None:
         self._working(name)

@@ -12,10 +12,11 @@ from ..store import Obj, Store
 from .workloads import PodIndex, Rescheduler, owner_kind
 
 DRAIN_TIMEOUT = 3600.0
+DRAIN_FAILING_THRESHOLD = 600.0  # after this, retries slow down and a DrainThresholdExceeded event is sent
 
 
 def retry_interval(elapsed: float) -> float:
-    return 60.0 if elapsed < 600 else 300.0
+    return 60.0 if elapsed < DRAIN_FAILING_THRESHOLD else 300.0
 
 
 def drain_timeout_message(node: str) -> str:

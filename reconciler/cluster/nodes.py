@@ -87,6 +87,18 @@ def _conditions(mcn: Obj | None) -> dict[str, str]:
     }
 
 
+def step_error(mcn: Obj | None) -> str:
+    """The error an in-progress MCN step reports (e.g. a drain blocked by a PodDisruptionBudget), else ""."""
+    for cond in ((mcn or {}).get("status") or {}).get("conditions") or ():
+        message = str(cond.get("message") or "")
+        if cond.get("status") == "Unknown" and message.startswith(_STEP_ERROR):
+            return message.removeprefix(_STEP_ERROR).split(" The drain will not be complete")[0].strip()
+    return ""
+
+
+_STEP_ERROR = "Error: Node Drain has not succeeded. Error is:"
+
+
 def _is_ready(node: Obj) -> bool:
     for cond in (node.get("status") or {}).get("conditions") or ():
         if cond.get("type") == "Ready":
@@ -144,7 +156,7 @@ def node_state(node: Obj, pool: str, mcn: Obj | None, target: str) -> NodeState:
         current_config=annotations.get(CURRENT_CONFIG, ""),
         desired_config=annotations.get(DESIRED_CONFIG, ""),
         state=annotations.get(STATE, "Done"),
-        reason=annotations.get(REASON, ""),
+        reason=annotations.get(REASON, "") or step_error(mcn),
         ready=_is_ready(node),
         unschedulable=bool((node.get("spec") or {}).get("unschedulable")),
         phase=node_phase(node, mcn, target),

@@ -190,3 +190,18 @@ def test_assemble_takes_pool_images_from_rendered_configs() -> None:
     assert (worker.target_image, worker.current_image, worker.machine_count) == ("new", "old", 1)
     assert live.nodes_of("worker")[0].name == "n1"
     assert (live.base_image, live.release_version, live.observed_at) == ("base", "4.16.3", 7.0)
+
+
+def test_a_failing_drain_reports_its_error_from_the_machine_config_node() -> None:
+    from reconciler.cluster.nodes import step_error
+
+    error = 'error when evicting pods/"router-1" -n "openshift-ingress": Cannot evict pod'
+    mcn = {"status": {"conditions": [
+        {"type": "Drained", "status": "Unknown",
+         "message": f"Error: Node Drain has not succeeded. Error is: {error} The drain will not be complete "
+                    "until desired drainer drain-rendered-worker-1 matches current drainer"},
+    ]}}
+    assert step_error(mcn) == error
+    mcn["status"]["conditions"][0]["status"] = "True"
+    assert step_error(mcn) == ""
+    assert step_error(None) == ""
