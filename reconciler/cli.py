@@ -50,7 +50,7 @@ def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
 def _add_source_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
     parser.add_argument("--repo", required=required, metavar="SRC", help=SRC_HELP)
     parser.add_argument("--ref", metavar="REF", help="branch, tag or commit (default: the remote's HEAD)")
-    parser.add_argument("--token-file", metavar="PATH",
+    parser.add_argument("--token-file", metavar="PATH", type=Path,
                         help="file holding an HTTPS token for the repository (or set $GIT_TOKEN)")
     parser.add_argument("--cache-dir", metavar="DIR", type=Path, help="where clones are kept")
 
@@ -128,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    if not args.verbose:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
     try:
         return dispatch(args)
     except InvalidInput as exc:
@@ -168,8 +170,16 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _source(args: argparse.Namespace) -> GitSource:
-    token = args.token_file.read_text().strip() if getattr(args, "token_file", None) else None
-    return GitSource(args.repo, cache_dir=args.cache_dir, token=token)
+    return GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file))
+
+
+def _token(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read the token file: {exc.strerror}") from None
 
 
 @dataclass(frozen=True)

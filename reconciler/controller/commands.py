@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,10 +12,11 @@ from reconciler.cluster import Cluster
 from reconciler.errors import InvalidInput
 from reconciler.intent import check
 from reconciler.report import render_plan, render_status
+from reconciler.report.console import DEFAULT_WIDTH
 from reconciler.source import read_directory
 
 from .loop import run_forever
-from .progress import follow
+from .progress import follow, phase_text
 from .reconcile import Reconciler, Source
 
 __all__ = ["Reconciler", "plan", "run", "status", "sync", "validate"]
@@ -34,7 +36,7 @@ def validate(path: Path) -> int:
 
 def plan(reconciler: Reconciler, output: str) -> int:
     _, _, the_plan = reconciler.read()
-    print(render_plan(the_plan, output), end="")
+    print(render_plan(the_plan, output, width=output_width()), end="")
     if the_plan.blocked:
         return EXIT_ERROR
     return EXIT_PENDING if the_plan.changes else EXIT_OK
@@ -53,13 +55,17 @@ def sync(reconciler: Reconciler, *, wait: bool, timeout: float, sleep: Callable[
 def status(cluster: Cluster, source: Source | None, ref: str | None, output: str,
            clock: Callable[[], float]) -> int:
     if source is None:
-        print(render_status(cluster.read_live(clock()), None, output), end="")
+        print(render_status(cluster.read_live(clock()), None, output, width=output_width()), end="")
         return EXIT_OK
     result = Reconciler(source, cluster, ref, clock).decide()
-    phases = {p.pool: f"{p.phase.value}: {p.reason}" if p.reason else p.phase.value
-              for p in result.decision.pools}
-    print(render_status(result.live, result.desired, output, phases=phases), end="")
+    phases = {p.pool: phase_text(p) for p in result.decision.pools}
+    print(render_status(result.live, result.desired, output, phases=phases, width=output_width()), end="")
     return EXIT_OK
+
+
+def output_width() -> int:
+    """Tables use a wider terminal (or $COLUMNS) when there is one, never less than the default."""
+    return max(DEFAULT_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 
 def run(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.rule import Rule
 
 from reconciler.cluster import Cluster
+from reconciler.errors import ReconcilerError
 from reconciler.report import render_plan, render_status
 from reconciler.source import GitSource
 
@@ -79,7 +80,7 @@ def _narrator(console: Console) -> Callable[[str, str], None]:
 
 def _init_bindings_repo(path: Path) -> git.Repo:
     if not EXAMPLE_REPO.is_dir():
-        raise FileNotFoundError(f"{EXAMPLE_REPO}: example-repo/ not found (run the demo from a checkout)")
+        raise ReconcilerError(f"{EXAMPLE_REPO}: example-repo/ not found (run the demo from a checkout)")
     shutil.copytree(EXAMPLE_REPO, path)
     policy = path / "layering.yaml"
     policy.write_text(policy.read_text().replace("allowEmpty: false", "allowEmpty: true", 1))

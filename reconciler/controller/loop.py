@@ -17,6 +17,7 @@ from .metrics import Metrics
 from .reconcile import Reconciler
 
 log = logging.getLogger("reconciler")
+FIRST_RETRY = 5.0
 MAX_BACKOFF = 600.0
 JOB_ID = "reconcile"
 
@@ -56,7 +57,10 @@ class Loop:
                  len(result.applied), result.decision.summary)
 
     def backoff(self) -> float:
-        return float(min(MAX_BACKOFF, self.interval, 5.0 * 2 ** (self.failures - 1)))
+        """The wait after the n-th failed pass in a row: it starts at FIRST_RETRY (or the interval when
+        shorter) and doubles, up to MAX_BACKOFF (or the interval when longer)."""
+        first = min(FIRST_RETRY, self.interval)
+        return float(min(max(MAX_BACKOFF, self.interval), first * 2 ** (self.failures - 1)))
 
     def _reschedule(self, delay: float) -> None:
         self.scheduler.reschedule_job(JOB_ID, trigger=IntervalTrigger(seconds=self.interval))

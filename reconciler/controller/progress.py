@@ -30,13 +30,18 @@ def follow(reconciler: Reconciler, *, timeout: float, sleep: Callable[[float], N
             try:
                 result = reconciler.reconcile()
             except Transient as exc:
+                if reconciler.clock() >= deadline:
+                    raise
                 log.warning("cluster unreachable, retrying: %s", exc)
                 sleep(POLL_SECONDS)
                 continue
             view.show(result)
-            outcome = _outcome(result.decision, reconciler.clock() >= deadline)
+            timed_out = reconciler.clock() >= deadline
+            outcome = _outcome(result.decision, timed_out)
             if outcome is not None:
                 view.finish(result)
+                if timed_out and not (result.decision.done or result.decision.halted):
+                    log.error("timed out waiting for the rollout; it goes on in the cluster")
                 return outcome
             sleep(POLL_SECONDS)
 
@@ -51,13 +56,16 @@ def _outcome(decision: Decision, timed_out: bool) -> int | None:
 
 def pool_line(pool: PoolProgress) -> str:
     """`worker (stage 1) rolling: worker 1/3 updated [ip-10-0-…: draining]`, for logs and pipes."""
-    line = f"{pool.pool} (stage {pool.stage}) "
-    if pool.reason.startswith(pool.phase.value):
-        line += pool.reason
-    else:
-        line += f"{pool.phase.value}: {pool.reason}" if pool.reason else pool.phase.value
+    line = f"{pool.pool} (stage {pool.stage}) {phase_text(pool)}"
     moving = _moving_nodes(pool)
     return f"{line} [{', '.join(moving)}]" if moving else line
+
+
+def phase_text(pool: PoolProgress) -> str:
+    """`rolling: worker 1/3 updated`: the phase, then the reason unless it already starts with it."""
+    if pool.reason.startswith(pool.phase.value):
+        return pool.reason
+    return f"{pool.phase.value}: {pool.reason}" if pool.reason else pool.phase.value
 
 
 def _moving_nodes(pool: PoolProgress) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.cluster.nodes import node_phase, pool_for_node, selector_matches
+from reconciler.cluster.nodes import node_phase, pool_for_node, selector_matches, step_error
 from reconciler.cluster.parse import has_other_content, machine_config_info, selector_roles
 from reconciler.cluster.read import assemble
 
@@ -193,8 +193,6 @@ def test_assemble_takes_pool_images_from_rendered_configs() -> None:
 
 
 def test_a_failing_drain_reports_its_error_from_the_machine_config_node() -> None:
-    from reconciler.cluster.nodes import step_error
-
     error = 'error when evicting pods/"router-1" -n "openshift-ingress": Cannot evict pod'
     mcn = {"status": {"conditions": [
         {"type": "Drained", "status": "Unknown",
