@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from reconciler import __version__
 from reconciler.cluster import Cluster
@@ -62,8 +63,23 @@ def _duration(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _positive_duration(text: str) -> int:
+    seconds = _duration(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text}: must be longer than 0s")
+    return seconds
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1 (invalid input), not argparse's 2, which `plan` means as "changes pending"."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="reconciler",
         description="GitOps for RHCOS image layering: a git repository of pool→image bindings, "
         "reconciled into MachineConfigs and followed through every node's reboot.",
@@ -102,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=CLUSTER_HELP)
     _add_source_options(run)
     _add_cluster_options(run)
-    run.add_argument("--interval", default="1m", type=_duration, metavar="DUR",
+    run.add_argument("--interval", default="1m", type=_positive_duration, metavar="DUR",
                      help="time between passes, e.g. 30s, 5m (default 1m)")
     run.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics")
 

@@ -26,6 +26,8 @@ log = logging.getLogger("reconciler")
 
 
 def validate(path: Path) -> int:
+    if not path.is_dir():
+        raise InvalidInput(f"{path}: no such directory")
     snapshot = read_directory(path)
     problems = list(snapshot.problems) + check(snapshot)
     if problems:

@@ -1,0 +1,26 @@
+"""Fixtures: a small simulated cluster in virtual time, a bindings repository, and the world joining them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from recon_world import BindingsRepo, World
+
+from mcosim import SimConfig, Simulator
+from reconciler.cluster import Cluster
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    with Simulator(SimConfig(clock="virtual", masters=1, workers=2, pools={"canary": 1})) as started:
+        yield started
+
+
+@pytest.fixture
+def world(sim: Simulator, tmp_path: Path) -> Iterator[World]:
+    kubeconfig = sim.write_kubeconfig(tmp_path / "kubeconfig")
+    with Cluster.connect(str(kubeconfig)) as cluster:
+        yield World(sim, cluster, BindingsRepo(tmp_path / "bindings"), tmp_path / "cache")
+    assert sim.engine.errors == []
