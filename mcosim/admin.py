@@ -69,7 +69,7 @@ class AdminHandler:
         return 200, {"release": release}
 
     def rpm_ostree_status(self, query: dict[str, str], body: dict[str, Any]) -> Reply:
-        node = query.get("node", "")
+        node = self.sim.resolve_node(query.get("node", ""))
         return 200, {"node": node, "status": self.sim.rpm_ostree_status(node)}
 
     def images(self, query: dict[str, str], body: dict[str, Any]) -> Reply:

@@ -14,14 +14,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__
-from reconciler.cluster import Cluster
 from reconciler.errors import InvalidInput, ReconcilerError
 from reconciler.images import RegistryInspector
 from reconciler.intent import parse_duration
 from reconciler.source import GitSource
+
+if TYPE_CHECKING:
+    from reconciler.cluster import Cluster
 
 EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
 
@@ -210,6 +212,8 @@ class Target:
 
 @contextlib.contextmanager
 def _cluster(args: argparse.Namespace) -> Iterator[Target]:
+    from reconciler.cluster import Cluster  # the kubernetes client takes a second to import
+
     if not args.sim:
         yield Target(Cluster.connect(args.kubeconfig, args.context), registry_mirror=args.registry_mirror)
         return
@@ -229,6 +233,7 @@ def _scaled_sleep(speed: float) -> Callable[[float], None]:
 
 def _demo() -> int:
     from mcosim import SimConfig, Simulator
+    from reconciler.cluster import Cluster
     from reconciler.controller.demo import run_demo
 
     with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp, \

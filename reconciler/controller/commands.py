@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reconciler.cluster import Cluster
 from reconciler.errors import InvalidInput
 from reconciler.intent import check
-from reconciler.report import render_plan, render_status
+from reconciler.report import plan_to_dict, render_plan, render_status, status_to_dict
 from reconciler.report.console import DEFAULT_WIDTH
 from reconciler.source import read_directory
 
 from .loop import run_forever
 from .progress import follow, phase_text
+from .queue import queue_markdown, queue_rows, queue_table
 from .reconcile import Reconciler, Source
+
+if TYPE_CHECKING:
+    from reconciler.cluster import Cluster
 
 __all__ = ["Reconciler", "plan", "run", "status", "sync", "validate"]
 
@@ -37,8 +42,17 @@ def validate(path: Path) -> int:
 
 
 def plan(reconciler: Reconciler, output: str) -> int:
-    _, _, the_plan = reconciler.read()
-    print(render_plan(the_plan, output, width=output_width()), end="")
+    """The plan, then the rollout order it would follow (read-only: nothing is written)."""
+    result = reconciler.decide()
+    the_plan = result.plan
+    if output == "json":
+        doc = plan_to_dict(the_plan) | {"rollout": queue_rows(result.decision)}
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif output == "markdown":
+        print(render_plan(the_plan, output) + queue_markdown(result.decision), end="")
+    else:
+        print(render_plan(the_plan, output, width=output_width()), end="")
+        print(queue_table(result.decision, output_width()), end="")
     if the_plan.blocked:
         return EXIT_ERROR
     return EXIT_PENDING if the_plan.changes else EXIT_OK
@@ -61,7 +75,12 @@ def status(cluster: Cluster, source: Source | None, ref: str | None, output: str
         return EXIT_OK
     result = Reconciler(source, cluster, ref, clock).decide()
     phases = {p.pool: phase_text(p) for p in result.decision.pools}
+    if output == "json":
+        doc = status_to_dict(result.live, result.desired, phases) | {"rollout": queue_rows(result.decision)}
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return EXIT_OK
     print(render_status(result.live, result.desired, output, phases=phases, width=output_width()), end="")
+    print(queue_table(result.decision, output_width()), end="")
     return EXIT_OK
 
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import git
 from rich.console import Console
 from rich.rule import Rule
 
-from reconciler.cluster import Cluster
 from reconciler.errors import ReconcilerError
 from reconciler.report import render_plan, render_status
 from reconciler.source import GitSource
 
 from .progress import follow
 from .reconcile import Reconciler
+
+if TYPE_CHECKING:
+    from reconciler.cluster import Cluster
 
 EXAMPLE_REPO = Path(__file__).resolve().parents[2] / "example-repo"
 DEMO_TIMEOUT = 4 * 3600.0  # cluster time

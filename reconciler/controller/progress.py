@@ -16,7 +16,7 @@ from reconciler.rollout import Decision, PoolProgress
 from .reconcile import PassResult, Reconciler
 
 log = logging.getLogger("reconciler")
-POLL_SECONDS = 10.0  # cluster time between passes
+POLL_SECONDS = 3.0  # cluster time between passes
 EXIT_OK, EXIT_ERROR = 0, 1
 
 

@@ -11,9 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from reconciler.cluster import Cluster
 from reconciler.errors import Blocked
 from reconciler.images import RegistryInspector
 from reconciler.intent import load_desired
@@ -22,6 +21,9 @@ from reconciler.plan import make_plan
 from reconciler.rollout import Decision, Memory, PausePool, RestoreMachineConfig, WindowStatus, decide
 
 from .windows import window_times
+
+if TYPE_CHECKING:
+    from reconciler.cluster import Cluster
 
 log = logging.getLogger("reconciler")
 
@@ -72,8 +74,6 @@ class Reconciler:
         anywhere resumes correctly; `stop` is checked between writes."""
         result = self.decide()
         decision = result.decision
-        if result.plan.blocked and not decision.writes:
-            raise Blocked("; ".join(str(p) for p in result.plan.problems if p.severity is Severity.BLOCKING))
         if decision.memory.to_dict() != self._loaded_memory:
             self.cluster.save_memory(decision.memory.to_dict())
         applied: list[str] = []
@@ -82,6 +82,9 @@ class Reconciler:
                 break
             applied.append(self._execute(write))
             log.debug("%s", applied[-1])
+        if result.plan.blocked:  # only containment (rollback restores, window pauses) went out
+            raise Blocked("\n".join([str(p) for p in result.plan.problems if p.severity is Severity.BLOCKING]
+                                     + [f"(still done: {line})" for line in applied]))
         return PassResult(result.desired, result.live, result.plan, decision, tuple(applied))
 
     @staticmethod

@@ -26,7 +26,7 @@ from reconciler.report.images import Shortener, shortener
 
 SCHEMA_VERSION = 1
 SHOWN_CONDITIONS = ("Updated", "Updating", "Degraded")
-MACHINES = "Machines (upd/ready/degr)"
+MACHINES = "Upd/Ready/Degr"
 
 
 def status_to_dict(
@@ -146,7 +146,8 @@ def _pool_table(pools: list[dict[str, Any]], short: Shortener, with_phase: bool)
     columns = ["Pool", "Binding", "Desired image", "Our MC", *SHOWN_CONDITIONS, MACHINES]
     widest = max((len(short(p["desiredImage"])) for p in pools if p["desiredImage"]), default=0)
     grid = table(
-        *columns, *(["Phase"] if with_phase else []), title="Pools", min_widths={"Desired image": widest}
+        *columns, *(["Phase"] if with_phase else []), title="Pools",
+        min_widths={"Desired image": widest, "Phase": 30},
     )
     for p in pools:
         row = [

@@ -80,4 +80,10 @@ def _summary(pools: Sequence[PoolProgress], plan: Plan, halted: bool, done: bool
     if done:
         return f"done: {len(pools)} pool(s) rolled out and baked" if pools else "done: nothing to roll out"
     busy = [p for p in pools if p.phase is not Phase.DONE]
-    return "in progress: " + ", ".join(f"{p.pool} {p.phase.value} ({p.reason})" for p in busy)
+    return "in progress: " + "; ".join(f"{p.pool} {_phase_and_reason(p)}" for p in busy)
+
+
+def _phase_and_reason(pool: PoolProgress) -> str:
+    if not pool.reason or pool.reason.startswith(pool.phase.value):
+        return pool.reason or pool.phase.value
+    return f"{pool.phase.value}: {pool.reason}"
