@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from e2e_support import HOTFIX2, MC, TAGGED, Cli, LocalSim, Repo, binding_yaml, bound_repo, free_port
 
-PLAN_KEYS = {"schemaVersion", "kind", "repo", "commit", "inSync", "blocked", "summary", "actions", "problems"}
+PLAN_KEYS = {"schemaVersion", "kind", "repo", "commit", "inSync", "blocked", "summary", "actions", "problems",
+             "rollout"}
 ACTION_KEYS = {"pool", "action", "machineConfig", "oldImage", "newImage", "binding", "liveResourceVersion",
                "drift", "impact", "desired"}
 SUMMARY_KEYS = {"create", "update", "delete", "unchanged", "nodesToReboot"}

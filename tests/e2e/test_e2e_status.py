@@ -7,7 +7,7 @@ from pathlib import Path
 
 from e2e_support import HOTFIX1, MC, Cli, LocalSim, bound_repo
 
-STATUS_KEYS = {"schemaVersion", "kind", "releaseVersion", "baseImage", "desired", "pools", "nodes"}
+STATUS_KEYS = {"schemaVersion", "kind", "releaseVersion", "baseImage", "desired", "pools", "nodes", "rollout"}
 POOL_KEYS = {"name", "binding", "desiredImage", "machineConfig", "targetConfig", "currentConfig", "targetImage",
              "currentImage", "paused", "machineCount", "updatedMachineCount", "readyMachineCount",
              "unavailableMachineCount", "degradedMachineCount", "conditions", "conditionDetails", "phase"}
