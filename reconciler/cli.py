@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -159,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`… | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -215,7 +219,8 @@ def _cluster(args: argparse.Namespace) -> Iterator[Target]:
     from reconciler.cluster import Cluster  # the kubernetes client takes a second to import
 
     if not args.sim:
-        yield Target(Cluster.connect(args.kubeconfig, args.context), registry_mirror=args.registry_mirror)
+        with Cluster.connect(args.kubeconfig, args.context) as cluster:
+            yield Target(cluster, registry_mirror=args.registry_mirror)
         return
     from mcosim import SimConfig, Simulator
 
@@ -223,8 +228,9 @@ def _cluster(args: argparse.Namespace) -> Iterator[Target]:
             Simulator(SimConfig(speed=args.sim_speed)).start() as sim:
         kubeconfig = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
         logging.getLogger("reconciler").info("embedded simulated cluster at %s", sim.url)
-        yield Target(Cluster.connect(str(kubeconfig)), sim.clock.now, _scaled_sleep(args.sim_speed),
-                     registry_mirror=args.registry_mirror or sim.url)
+        with Cluster.connect(str(kubeconfig)) as cluster:
+            yield Target(cluster, sim.clock.now, _scaled_sleep(args.sim_speed),
+                         registry_mirror=args.registry_mirror or sim.url)
 
 
 def _scaled_sleep(speed: float) -> Callable[[float], None]:
@@ -239,9 +245,9 @@ def _demo() -> int:
     with tempfile.TemporaryDirectory(prefix="reconciler-demo-") as tmp, \
             Simulator(SimConfig(speed=DEMO_SPEED)).start() as sim:
         kubeconfig = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
-        cluster = Cluster.connect(str(kubeconfig))
-        return run_demo(Path(tmp), cluster, clock=sim.clock.now, sleep=_scaled_sleep(DEMO_SPEED),
-                        describe_node=sim.rpm_ostree_status, kubeconfig=kubeconfig)
+        with Cluster.connect(str(kubeconfig)) as cluster:
+            return run_demo(Path(tmp), cluster, clock=sim.clock.now, sleep=_scaled_sleep(DEMO_SPEED),
+                            describe_node=sim.rpm_ostree_status, kubeconfig=kubeconfig)
 
 
 DEMO_SPEED = 60.0

@@ -19,36 +19,6 @@ def is_ready(node: Obj) -> bool:
     return ready is not None and ready.get("status") == "True"
 
 
-def is_schedulable_ready(node: Obj) -> bool:
-    return is_ready(node) and not node.get("spec", {}).get("unschedulable")
-
-
-def is_done(node: Obj) -> bool:
-    current = annotation(node, c.CURRENT_CONFIG)
-    return (
-        bool(current)
-        and current == annotation(node, c.DESIRED_CONFIG)
-        and annotation(node, c.STATE) == c.STATE_DONE
-    )
-
-
-def is_failing(node: Obj) -> bool:
-    return annotation(node, c.STATE) in (c.STATE_DEGRADED, c.STATE_UNRECONCILABLE)
-
-
-def is_unavailable(node: Obj) -> bool:
-    """Not ready, or updating (a failing node may be retargeted, so it does not count)."""
-    if not is_ready(node):
-        return True
-    if is_done(node):
-        return False
-    return not is_failing(node)
-
-
-def is_updated(node: Obj, target: str) -> bool:
-    return is_done(node) and annotation(node, c.CURRENT_CONFIG) == target
-
-
 def zone(node: Obj) -> str | None:
     return (node["metadata"].get("labels") or {}).get(c.ZONE_LABEL)
 

@@ -80,7 +80,7 @@ def read_owned_machine_config(api: KubeApi, name: str, resource_version: str) ->
 
 
 def update_machine_config(api: KubeApi, mc: DesiredMachineConfig, resource_version: str) -> str:
-    read_owned_machine_config(api, mc.name, resource_version)
+    checked = _rv(read_owned_machine_config(api, mc.name, resource_version))
     replaced = api.write(
         mc_subject(mc.name),
         api.custom.replace_cluster_custom_object,
@@ -88,13 +88,13 @@ def update_machine_config(api: KubeApi, mc: DesiredMachineConfig, resource_versi
         MCO_VERSION,
         MACHINE_CONFIGS,
         mc.name,
-        machine_config_body(mc, resource_version),
+        machine_config_body(mc, checked),  # conditional on the version seen carrying our label
     )
     return _rv(replaced)
 
 
 def delete_machine_config(api: KubeApi, name: str, resource_version: str) -> None:
-    read_owned_machine_config(api, name, resource_version)
+    checked = _rv(read_owned_machine_config(api, name, resource_version))
     api.write(
         mc_subject(name),
         api.custom.delete_cluster_custom_object,
@@ -102,7 +102,7 @@ def delete_machine_config(api: KubeApi, name: str, resource_version: str) -> Non
         MCO_VERSION,
         MACHINE_CONFIGS,
         name,
-        body=V1DeleteOptions(preconditions=V1Preconditions(resource_version=resource_version or None)),
+        body=V1DeleteOptions(preconditions=V1Preconditions(resource_version=checked or None)),
     )
 
 

@@ -74,11 +74,12 @@ def status(cluster: Cluster, source: Source | None, ref: str | None, output: str
         print(render_status(cluster.read_live(clock()), None, output, width=output_width()), end="")
         return EXIT_OK
     result = Reconciler(source, cluster, ref, clock).decide()
-    phases = {p.pool: phase_text(p) for p in result.decision.pools}
     if output == "json":
+        phases = {p.pool: phase_text(p) for p in result.decision.pools}
         doc = status_to_dict(result.live, result.desired, phases) | {"rollout": queue_rows(result.decision)}
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return EXIT_OK
+    phases = {p.pool: p.phase.value for p in result.decision.pools}  # the reasons follow in the queue
     print(render_status(result.live, result.desired, output, phases=phases, width=output_width()), end="")
     print(queue_table(result.decision, output_width()), end="")
     return EXIT_OK

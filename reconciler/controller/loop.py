@@ -28,6 +28,7 @@ class Loop:
     interval: float
     metrics: Metrics = field(default_factory=Metrics)
     failures: int = 0
+    last_outcome: tuple[str, str] = ("", "")
 
     def __post_init__(self) -> None:
         self.scheduler = BlockingScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
@@ -41,6 +42,7 @@ class Loop:
             result = self.reconciler.reconcile(stop=self.stopping)
         except ReconcilerError as exc:
             self.failures += 1
+            self.last_outcome = ("", "")  # the next good pass is news
             delay = self.backoff()
             log.error("pass failed (%s); nothing deleted; retrying in %.0fs: %s",
                       type(exc).__name__, delay, exc)
@@ -53,8 +55,11 @@ class Loop:
         self.metrics.pass_succeeded(result, self.reconciler.clock() - started)
         for line in result.applied:
             log.info("%s", line)
-        log.info("pass commit=%s changes=%d writes=%d %s", result.plan.commit[:12], len(result.plan.changes),
-                 len(result.applied), result.decision.summary)
+        # one line per pass that changed something; a steady state is logged once, then at debug level
+        steady = not result.applied and (result.plan.commit, result.decision.summary) == self.last_outcome
+        self.last_outcome = (result.plan.commit, result.decision.summary)
+        log.log(logging.DEBUG if steady else logging.INFO, "pass commit=%s changes=%d writes=%d %s",
+                result.plan.commit[:12], len(result.plan.changes), len(result.applied), result.decision.summary)
 
     def backoff(self) -> float:
         """The wait after the n-th failed pass in a row: it starts at FIRST_RETRY (or the interval when

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from reconciler.errors import Blocked
+from reconciler.errors import Blocked, ClusterError
 from reconciler.images import RegistryInspector
 from reconciler.intent import load_desired
 from reconciler.model import Action, ActionKind, DesiredState, ImageInfo, LiveState, Plan, Severity, Snapshot
@@ -64,7 +64,10 @@ class Reconciler:
     def decide(self) -> PassResult:
         desired, live, plan = self.read()
         self._loaded_memory = self.cluster.load_memory()
-        memory = Memory.from_dict(self._loaded_memory)
+        try:
+            memory = Memory.from_dict(self._loaded_memory)
+        except ValueError as exc:  # a document this version cannot trust: stop before any write
+            raise ClusterError(f"{exc}; fix or delete the reconciler's state ConfigMap") from None
         now = self.clock()
         decision = decide(plan, desired, live, memory, self.windows(desired, now), now)
         return PassResult(desired, live, plan, decision)

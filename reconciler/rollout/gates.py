@@ -77,7 +77,7 @@ def _halted(standing: Standing, others: Sequence[Standing]) -> Gate | None:
             and other.phase in HALTING_PHASES
         ):
             who = f"{other.target.pool} (stage {other.target.stage})"
-            return Gate(f"halted: {who} is {other.phase.value}: {other.reason}")
+            return Gate(f"halted: {who} is {other.phase.value}")
     return None
 
 

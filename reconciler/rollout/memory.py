@@ -13,7 +13,7 @@ next pass repeat the write, and a crash after writing makes it see the write don
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -72,12 +72,6 @@ class Memory:
 
     def record(self, pool: str) -> PoolRecord | None:
         return next((r for r in self.records if r.pool == pool), None)
-
-    def failure(self, pool: str) -> FailedRevision | None:
-        return next((f for f in self.failed if f.pool == pool), None)
-
-    def with_records(self, records: Mapping[str, PoolRecord]) -> Memory:
-        return replace(self, records=tuple(records[p] for p in sorted(records)))
 
     def to_dict(self) -> dict[str, Any]:
         return {

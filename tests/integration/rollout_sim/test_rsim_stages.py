@@ -39,7 +39,9 @@ def test_unknown_image_in_canary_halts_before_worker(world: RolloutWorld) -> Non
     table = world.cli("status", "--repo", str(world.repo.path))
     assert table.returncode == 0, table.stderr
     canary_row = next(line for line in table.stdout.splitlines() if line.strip().startswith("canary"))
-    assert f"degraded: node {node}: failed to update OS" in canary_row
+    assert canary_row.split()[-1] == "degraded"  # the Pools table: the phase; the queue below says why
+    queue_row = next(line for line in table.stdout.splitlines() if line.split()[:2] == ["0", "canary"])
+    assert f"degraded: node {node}: failed to update OS" in queue_row
 
 
 def test_fix_commit_rolls_canary_bakes_then_worker(world: RolloutWorld) -> None:
