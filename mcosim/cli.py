@@ -138,12 +138,18 @@ def _parse_pairs(values: list[str], what: str) -> dict[str, str]:
     return out
 
 
+def _count(value: str, flag: str) -> int:
+    if not value.isdigit():
+        raise SystemExit(f"reconciler sim up: error: {flag}: {value!r} is not a whole number")
+    return int(value)
+
+
 def up(args: argparse.Namespace) -> int:
     from .sim import SimConfig, Simulator
 
-    pools = {k: int(v) for k, v in _parse_pairs(args.pool, "--pool").items()}
+    pools = {k: _count(v, "--pool") for k, v in _parse_pairs(args.pool, "--pool").items()}
     max_unavailable: dict[str, int | str] = {
-        k: (v if v.endswith("%") else int(v))
+        k: (v if v.endswith("%") else _count(v, "--max-unavailable"))
         for k, v in _parse_pairs(args.max_unavailable, "--max-unavailable").items()
     }
     config = SimConfig(

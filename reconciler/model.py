@@ -263,8 +263,12 @@ class Plan:
     problems: tuple[Problem, ...] = ()
 
     @property
+    def blocking(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity is Severity.BLOCKING)
+
+    @property
     def blocked(self) -> bool:
-        return any(p.severity is Severity.BLOCKING for p in self.problems)
+        return bool(self.blocking)
 
     @property
     def changes(self) -> tuple[Action, ...]:

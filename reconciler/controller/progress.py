@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -11,9 +12,10 @@ from rich.table import Table
 from rich.text import Text
 
 from reconciler.errors import Transient
+from reconciler.model import Snapshot
 from reconciler.rollout import Decision, PoolProgress
 
-from .reconcile import PassResult, Reconciler
+from .reconcile import PassResult, Reconciler, Source
 
 log = logging.getLogger("reconciler")
 POLL_SECONDS = 3.0  # cluster time between passes
@@ -23,6 +25,7 @@ EXIT_OK, EXIT_ERROR = 0, 1
 def follow(reconciler: Reconciler, *, timeout: float, sleep: Callable[[float], None],
            console: Console | None = None) -> int:
     console = console or Console()
+    reconciler = replace(reconciler, source=_Pinned(reconciler.source))
     deadline = reconciler.clock() + timeout
     view = _Terminal(console) if console.is_terminal else _Lines(console)
     with view:
@@ -44,6 +47,19 @@ def follow(reconciler: Reconciler, *, timeout: float, sleep: Callable[[float], N
                     log.error("timed out waiting for the rollout; it goes on in the cluster")
                 return outcome
             sleep(POLL_SECONDS)
+
+
+class _Pinned:
+    """One `sync --wait` applies one commit: read the repository once, not on every poll."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.pinned: Snapshot | None = None
+
+    def snapshot(self, ref: str | None = None) -> Snapshot:
+        if self.pinned is None:
+            self.pinned = self.source.snapshot(ref)
+        return self.pinned
 
 
 def _outcome(decision: Decision, timed_out: bool) -> int | None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from reconciler.errors import Blocked, ClusterError
 from reconciler.images import RegistryInspector
 from reconciler.intent import load_desired
-from reconciler.model import Action, ActionKind, DesiredState, ImageInfo, LiveState, Plan, Severity, Snapshot
+from reconciler.model import Action, ActionKind, DesiredState, ImageInfo, LiveState, Plan, Snapshot
 from reconciler.plan import make_plan
 from reconciler.rollout import Decision, Memory, PausePool, RestoreMachineConfig, WindowStatus, decide
 
@@ -84,9 +84,10 @@ class Reconciler:
             if stop is not None and stop.is_set():
                 break
             applied.append(self._execute(write))
+            self._record(write, applied[-1], result.plan.commit)
             log.debug("%s", applied[-1])
         if result.plan.blocked:  # only containment (rollback restores, window pauses) went out
-            raise Blocked("\n".join([str(p) for p in result.plan.problems if p.severity is Severity.BLOCKING]
+            raise Blocked("\n".join([str(p) for p in result.plan.blocking]
                                      + [f"(still done: {line})" for line in applied]))
         return PassResult(result.desired, result.live, result.plan, decision, tuple(applied))
 
@@ -106,6 +107,19 @@ class Reconciler:
             return self._restore(write)
         assert isinstance(write, Action), write
         return self._apply(write)
+
+    def _record(self, write: object, what: str, commit: str) -> None:
+        """An Event on the object written, so `oc describe` shows what the reconciler did and why."""
+        if isinstance(write, PausePool):
+            kind, name, reason = "MachineConfigPool", write.pool, "LayeringPoolPaused" if write.paused else \
+                "LayeringPoolUnpaused"
+        elif isinstance(write, RestoreMachineConfig):
+            kind, name, reason = "MachineConfig", write.mc_name, "LayeringRolledBack"
+        else:
+            assert isinstance(write, Action)
+            kind, name = "MachineConfig", write.mc_name
+            reason = "LayeringRemoved" if write.kind is ActionKind.DELETE else "LayeringApplied"
+        self.cluster.record_event(kind, name, reason, f"{what} (commit {commit[:12]})")
 
     def _apply(self, action: Action) -> str:
         subject = f"MachineConfig/{action.mc_name}"

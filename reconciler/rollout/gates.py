@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.model import LiveState, Plan, Policy, Severity
+from reconciler.model import LiveState, Plan, Policy
 from reconciler.rollout import observe
 from reconciler.rollout.decision import HALTING_PHASES, PausePool, Phase, WindowStatus
 from reconciler.rollout.phases import Standing
@@ -55,7 +55,7 @@ def start_gate(
 
 
 def _preflight(plan: Plan) -> Gate | None:
-    blocking = [p for p in plan.problems if p.severity is Severity.BLOCKING]
+    blocking = plan.blocking
     if not blocking:
         return None
     more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reconciler.model import LiveState, Plan, Severity
+from reconciler.model import LiveState, Plan
 from reconciler.rollout.decision import HALTING_PHASES, Decision, Phase, PoolProgress, WindowStatus, Write
 from reconciler.rollout.memory import Memory, PoolRecord
 from reconciler.rollout.phases import Standing
@@ -71,7 +71,7 @@ def _stale_reason(record: PoolRecord | None, image: str | None, live: LiveState)
 
 
 def _summary(pools: Sequence[PoolProgress], plan: Plan, halted: bool, done: bool) -> str:
-    blocking = [p for p in plan.problems if p.severity is Severity.BLOCKING]
+    blocking = plan.blocking
     if blocking:
         return f"blocked by preflight: {blocking[0]}"
     if halted:
