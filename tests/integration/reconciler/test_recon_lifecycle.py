@@ -7,6 +7,7 @@ from typing import Any
 
 from recon_world import BASE, HOTFIX1, HOTFIX2, World, binding_yaml, policy_yaml
 
+from mcosim.resources import EVENTS
 from reconciler.model import ANNOTATION_BINDING, ANNOTATION_SOURCE, ANNOTATION_STAGE, MANAGED_BY_LABEL, ROLE_LABEL
 
 MC = "99-layering-worker"
@@ -68,3 +69,14 @@ def test_commit_bump_revert_and_remove_follow_git(world: World) -> None:
         f"created MachineConfig/{MC}", f"updated MachineConfig/{MC}", f"updated MachineConfig/{MC}",
         f"deleted MachineConfig/{MC}",
     ]
+
+
+def test_every_write_leaves_an_event_on_its_object(world: World) -> None:
+    world.repo.write("layering.yaml", policy_yaml(bake="1m", allow_empty=True))
+    world.repo.write("bindings/worker.yaml", binding_yaml("worker-hotfix", "worker", HOTFIX1, stage=1))
+    commit = world.repo.commit("Bind worker to hotfix1")
+    world.converge()
+    events, _ = world.sim.store.list(EVENTS, fields=f"involvedObject.name={MC},reason=LayeringApplied")
+    assert len(events) == 1
+    assert events[0]["involvedObject"]["kind"] == "MachineConfig"
+    assert f"created MachineConfig/{MC}" in events[0]["message"] and commit[:12] in events[0]["message"]
