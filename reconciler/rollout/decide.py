@@ -162,21 +162,7 @@ def _intent(target: PoolTarget, old: PoolRecord | None, ctx: Context) -> PoolRec
         previous, known = old.previous, old.previous_known  # the last content that was known good
     else:
         previous, known = _live_content(target.pool, ctx.live), True
-    return PoolRecord(
-        pool=target.pool,
-        kind=RecordKind.APPLY if target.image is not None else RecordKind.REMOVE,
-        image=target.image,
-        replaced_image=target.replaced_image,
-        binding=target.binding,
-        stage=target.stage,
-        window=target.window,
-        affected=target.affected,
-        base_image=ctx.live.base_image,
-        previous=previous,
-        previous_known=known,
-        started_at=ctx.now,
-        progress_at=ctx.now,
-    )
+    return target.new_record(ctx.live.base_image, ctx.now, previous=previous, previous_known=known)
 
 
 def _live_content(pool: str, live: LiveState) -> DesiredMachineConfig | None:

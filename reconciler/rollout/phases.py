@@ -71,21 +71,7 @@ def _adopted(target: PoolTarget, old: PoolRecord | None, ctx: Context) -> PoolRe
     On first sight (no record at all) a pool already updated and healthy counts as done: we changed
     nothing, so there is nothing to bake. A pool seen before on another target bakes like any change.
     """
-    record = PoolRecord(
-        pool=target.pool,
-        kind=RecordKind.APPLY if target.image is not None else RecordKind.REMOVE,
-        image=target.image,
-        replaced_image=target.replaced_image,
-        binding=target.binding,
-        stage=target.stage,
-        window=target.window,
-        affected=target.affected,
-        base_image=ctx.live.base_image,
-        previous_known=False,
-        started_at=ctx.now,
-        written=True,
-        progress_at=ctx.now,
-    )
+    record = target.new_record(ctx.live.base_image, ctx.now, previous_known=False, written=True)
     pools = observe.pools_of(ctx.live, target.affected)
     settled = bool(pools) and all(observe.is_updated(p) for p in pools) and _rendered(record, pools, ctx)
     if old is None and settled:

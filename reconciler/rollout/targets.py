@@ -11,6 +11,7 @@ the removed binding had, as recorded in memory when it was applied.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from reconciler.model import (
     ANNOTATION_BINDING,
@@ -23,7 +24,7 @@ from reconciler.model import (
     Plan,
     mc_name_for_pool,
 )
-from reconciler.rollout.memory import Memory, PoolRecord
+from reconciler.rollout.memory import Memory, PoolRecord, RecordKind
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,23 @@ class PoolTarget:
     action: Action | None  # the plan's write that gets there (None: the plan has nothing to write)
     replaced_image: str = ""  # the image our MC carries now
     affected: tuple[str, ...] = ()
+
+    def new_record(self, base_image: str, now: float, **fields: Any) -> PoolRecord:
+        """A fresh memory record of a rollout to this target, started `now` against `base_image`."""
+        return PoolRecord(
+            pool=self.pool,
+            kind=RecordKind.APPLY if self.image is not None else RecordKind.REMOVE,
+            image=self.image,
+            replaced_image=self.replaced_image,
+            binding=self.binding,
+            stage=self.stage,
+            window=self.window,
+            affected=self.affected,
+            base_image=base_image,
+            started_at=now,
+            progress_at=now,
+            **fields,
+        )
 
     @property
     def metadata_only(self) -> bool:
