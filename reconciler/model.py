@@ -18,6 +18,8 @@ ROLE_LABEL = "machineconfiguration.openshift.io/role"
 ANNOTATION_BINDING = f"{API_GROUP}/binding"
 ANNOTATION_SOURCE = f"{API_GROUP}/source"
 ANNOTATION_STAGE = f"{API_GROUP}/stage"
+WORKER_ROLE = "worker"  # custom pools render the worker role's MachineConfigs first, then their own
+FAILED_NODE_STATES = frozenset({"Degraded", "Unreconcilable"})  # the daemon's state annotation
 
 
 def mc_name_for_pool(pool: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from reconciler.model import NodeState
+from reconciler.model import FAILED_NODE_STATES, NodeState
 
 from .parse import annotations_of, labels_of, meta
 
@@ -23,7 +23,6 @@ REASON = f"{MCO}/reason"
 DESIRED_DRAIN = f"{MCO}/desiredDrain"
 LAST_APPLIED_DRAIN = f"{MCO}/lastAppliedDrain"
 ZONE_LABEL = "topology.kubernetes.io/zone"
-DEGRADED_STATES = ("Degraded", "Unreconcilable")
 
 # MachineConfigNode steps, latest first: (condition type, in progress, done)
 _MCN_STEPS = (
@@ -133,7 +132,7 @@ def node_phase(node: Obj, mcn: Obj | None, target: str) -> str:
     current, desired = annotations.get(CURRENT_CONFIG, ""), annotations.get(DESIRED_CONFIG, "")
     state = annotations.get(STATE, "Done")
     conditions = _conditions(mcn)
-    if state in DEGRADED_STATES or conditions.get("NodeDegraded") == "True":
+    if state in FAILED_NODE_STATES or conditions.get("NodeDegraded") == "True":
         return "degraded"
     if current == desired and state == "Done":
         return "updated" if not target or current == target else "waiting"

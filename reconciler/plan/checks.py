@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.model import (
+    FAILED_NODE_STATES,
     Action,
     ActionKind,
     Binding,
@@ -17,8 +18,6 @@ from reconciler.model import (
 )
 from reconciler.plan import render
 from reconciler.plan.impact import fallback_image
-
-DEGRADED_NODE_STATES = ("Degraded", "Unreconcilable")
 
 
 def pool_subject(pool: str) -> str:
@@ -187,7 +186,7 @@ def _paused(pool: PoolState) -> list[Problem]:
 
 
 def _degraded(pool: PoolState, live: LiveState) -> list[Problem]:
-    nodes = [n for n in live.nodes_of(pool.name) if n.state in DEGRADED_NODE_STATES]
+    nodes = [n for n in live.nodes_of(pool.name) if n.state in FAILED_NODE_STATES]
     if not nodes and not pool.degraded:
         return []
     if nodes:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from reconciler.model import LiveState, MachineConfigInfo, PoolState, mc_name_for_pool
-
-WORKER_ROLE = "worker"
+from reconciler.model import WORKER_ROLE, LiveState, MachineConfigInfo, PoolState, mc_name_for_pool
 
 
 def render_key(mc: MachineConfigInfo) -> tuple[int, str]:

@@ -11,11 +11,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reconciler.model import LiveState, NodeState, PoolState, mc_name_for_pool
+from reconciler.model import FAILED_NODE_STATES, WORKER_ROLE, LiveState, NodeState, PoolState, mc_name_for_pool
 from reconciler.rollout.decision import NodeProgress
-
-FAILED_NODE_STATES = frozenset({"Degraded", "Unreconcilable"})
-WORKER = "worker"
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,7 @@ def expected_image(pool: PoolState, live: LiveState) -> str:
     osImageURL wins, else the release base image.
     """
     chosen = [m for m in live.machine_configs if m.role in pool.roles and not m.generated_by_controller]
-    chosen.sort(key=lambda m: (m.role != WORKER, m.name))
+    chosen.sort(key=lambda m: (m.role != WORKER_ROLE, m.name))
     with_image = [m for m in chosen if m.os_image_url]
     return with_image[-1].os_image_url if with_image else live.base_image
 
