@@ -61,6 +61,7 @@ def plan(reconciler: Reconciler, output: str) -> int:
 def sync(reconciler: Reconciler, *, wait: bool, timeout: float, sleep: Callable[[float], None]) -> int:
     if not wait:
         result = reconciler.reconcile()
+        print(f"commit {result.plan.commit} of {result.plan.repo}")
         for line in result.applied or ("nothing to write",):
             print(line)
         print(result.decision.summary)

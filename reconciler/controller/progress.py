@@ -129,6 +129,7 @@ class _Lines:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.last: dict[str, tuple[object, ...]] = {}
+        self.announced = False
 
     def __enter__(self) -> _Lines:
         return self
@@ -137,6 +138,9 @@ class _Lines:
         return None
 
     def show(self, result: PassResult) -> None:
+        if not self.announced:
+            self.announced = True
+            self._print(f"commit {result.plan.commit} of {result.plan.repo}")
         for line in result.applied:
             self._print(line)
         for pool in result.decision.pools:
