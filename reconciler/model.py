@@ -7,6 +7,7 @@ cluster ───────────────────────▶
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -171,6 +172,18 @@ class PoolState:
     @property
     def degraded(self) -> bool:
         return any(self.is_true(t) for t in ("Degraded", "NodeDegraded", "RenderDegraded"))
+
+
+def render_key(mc: MachineConfigInfo) -> tuple[int, str]:
+    """The MCO's render order: worker-role MachineConfigs first, then the rest, each by name."""
+    return (0 if mc.role == WORKER_ROLE else 1, mc.name)
+
+
+def rendered_image(pool: PoolState, mcs: Iterable[MachineConfigInfo], base_image: str) -> str:
+    """The osImageURL the pool renders from `mcs`: the last one in render order that sets it, else the base."""
+    selected = sorted((mc for mc in mcs if mc.role is not None and mc.role in pool.roles), key=render_key)
+    with_image = [mc.os_image_url for mc in selected if mc.os_image_url]
+    return with_image[-1] if with_image else base_image
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from reconciler.model import WORKER_ROLE, LiveState, MachineConfigInfo, PoolState, mc_name_for_pool
+from reconciler.model import (
+    LiveState,
+    MachineConfigInfo,
+    PoolState,
+    mc_name_for_pool,
+    render_key,
+    rendered_image,
+)
 
-
-def render_key(mc: MachineConfigInfo) -> tuple[int, str]:
-    """Sort key of the render order: worker-role MCs first, then the rest, each by name."""
-    return (0 if mc.role == WORKER_ROLE else 1, mc.name)
+__all__ = [
+    "inheriting_pools", "pools_selecting", "render_key", "rendered_image", "selected", "shadowing", "winner",
+]
 
 
 def selected(pool: PoolState, mcs: Iterable[MachineConfigInfo]) -> list[MachineConfigInfo]:
@@ -26,11 +32,6 @@ def winner(pool: PoolState, mcs: Iterable[MachineConfigInfo]) -> MachineConfigIn
     """The MC whose osImageURL the pool's rendered config carries (None: the base image)."""
     with_image = [mc for mc in selected(pool, mcs) if mc.os_image_url]
     return with_image[-1] if with_image else None
-
-
-def rendered_image(pool: PoolState, mcs: Iterable[MachineConfigInfo], base_image: str) -> str:
-    found = winner(pool, mcs)
-    return found.os_image_url if found else base_image
 
 
 def shadowing(pool: PoolState, ours: MachineConfigInfo, mcs: Iterable[MachineConfigInfo]) -> list[str]:

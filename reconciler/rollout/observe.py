@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reconciler.model import FAILED_NODE_STATES, WORKER_ROLE, LiveState, NodeState, PoolState, mc_name_for_pool
+from reconciler.model import FAILED_NODE_STATES, LiveState, NodeState, PoolState, mc_name_for_pool, rendered_image
 from reconciler.rollout.decision import NodeProgress
 
 
@@ -34,15 +34,8 @@ def pools_of(live: LiveState, names: Iterable[str]) -> list[PoolState]:
 
 
 def expected_image(pool: PoolState, live: LiveState) -> str:
-    """What the pool renders from the MCs on the cluster now (used once our MC is gone).
-
-    The render's order: worker-role MCs first, then the others, each by name; the last one setting
-    osImageURL wins, else the release base image.
-    """
-    chosen = [m for m in live.machine_configs if m.role in pool.roles and not m.generated_by_controller]
-    chosen.sort(key=lambda m: (m.role != WORKER_ROLE, m.name))
-    with_image = [m for m in chosen if m.os_image_url]
-    return with_image[-1].os_image_url if with_image else live.base_image
+    """What the pool renders from the MCs on the cluster now (used once our MC is gone)."""
+    return rendered_image(pool, live.machine_configs, live.base_image)
 
 
 def is_rendered(pool: PoolState, image: str | None, replaced_image: str, fallback: str) -> bool:
