@@ -18,31 +18,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testkit import GIT_ENV, HOTFIX1
 
 from mcosim import Simulator
 from mcosim.resources import MACHINE_CONFIGS
 
-HOTFIX1 = "quay.io/my-registry/rhcos-hotfix@sha256:8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"
-HOTFIX2 = "quay.io/my-registry/rhcos-hotfix@sha256:5ddc31f7c91d7f7eb845343f3c71bec85023eacd34ed6c658f2ba6e68a842edb"
 TAGGED = "quay.io/my-registry/rhcos-hotfix:4.16-hotfix1"
 MC = "99-layering-worker"
 MC_PATH = "/apis/machineconfiguration.openshift.io/v1/machineconfigs"
 POOL_PATH = "/apis/machineconfiguration.openshift.io/v1/machineconfigpools"
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 
 
 def user_env(home: Path) -> dict[str, str]:
     """A user's environment with a private HOME, caches and git identity (no KUBECONFIG)."""
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "GIT_TOKEN")}
-    return {**env, **GIT_IDENTITY, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+    return {**env, **GIT_ENV, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
             "KUBECACHEDIR": str(home / "kubecache"), "COLUMNS": "200", "GIT_TERMINAL_PROMPT": "0"}
 
 

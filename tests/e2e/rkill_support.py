@@ -20,22 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from testkit import GIT_ENV
+
 MCO_API = "/apis/machineconfiguration.openshift.io/v1"
 OURS = "99-layering-"
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 
 
 def environment(home: Path) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "GIT_TOKEN")}
-    return {**env, **GIT_IDENTITY, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    return {**env, **GIT_ENV, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
 
 
 def reconciler(*args: str) -> list[str]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from e2e_support import HOTFIX1, Cli
+from e2e_support import Cli
+from testkit import HOTFIX1
 
 BASE_DIGEST = "sha256:d8a8c5edf9d012533f213a3694b60a58f5bfdcc5a0abef9a2a9ff5928f3709c9"
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import HOTFIX1, MC, Cli, SimProcess
+from e2e_support import MC, Cli, SimProcess
+from testkit import HOTFIX1
 
 EXAMPLE_REPO = Path(__file__).resolve().parents[2] / "example-repo"
 pytestmark = pytest.mark.kubectl

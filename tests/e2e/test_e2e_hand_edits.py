@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from e2e_support import HOTFIX1, HOTFIX2, MC, Cli, LocalSim, bound_repo
+from e2e_support import MC, Cli, LocalSim, bound_repo
+from testkit import HOTFIX1, HOTFIX2
 
 pytestmark = pytest.mark.kubectl
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import HOTFIX2, MC, TAGGED, Cli, LocalSim, Repo, binding_yaml, bound_repo, free_port
+from e2e_support import MC, TAGGED, Cli, LocalSim, Repo, binding_yaml, bound_repo, free_port
+from testkit import HOTFIX2
 
 PLAN_KEYS = {"schemaVersion", "kind", "repo", "commit", "inSync", "blocked", "summary", "actions", "problems",
              "rollout"}

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 from e2e_support import (
-    HOTFIX1,
-    HOTFIX2,
     MC,
     Cli,
     SimProcess,
@@ -24,6 +22,7 @@ from e2e_support import (
     reconciler_cmd,
     wait_for,
 )
+from testkit import HOTFIX1, HOTFIX2
 
 FAILED = re.compile(r"ERROR pass failed \(SourceError\); nothing deleted; retrying in (\d+)s: (\S+): ")
 

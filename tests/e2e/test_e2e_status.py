@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from e2e_support import HOTFIX1, MC, Cli, LocalSim, bound_repo
+from e2e_support import MC, Cli, LocalSim, bound_repo
+from testkit import HOTFIX1
 
 STATUS_KEYS = {"schemaVersion", "kind", "releaseVersion", "baseImage", "desired", "pools", "nodes", "rollout"}
 POOL_KEYS = {"name", "binding", "desiredImage", "machineConfig", "targetConfig", "currentConfig", "targetImage",

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from rkill_support import Runner, SimProcess, WriteLog, environment
+from testkit import HOTFIX1, HOTFIX2
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(480)]
 
-HOTFIX1 = "quay.io/my-registry/rhcos-hotfix@sha256:8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"
-HOTFIX2 = "quay.io/my-registry/rhcos-hotfix@sha256:5ddc31f7c91d7f7eb845343f3c71bec85023eacd34ed6c658f2ba6e68a842edb"
 SPEED = 60.0  # a node drains, rebases and reboots in about four seconds
 BAKE = 4.0  # wall seconds: `reconciler run` keeps wall time
 PHASE_LIMIT = 180.0

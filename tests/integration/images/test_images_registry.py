@@ -8,14 +8,12 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from testkit import BASE_4163 as BASE
+from testkit import HOTFIX1
 
 from mcosim import SimConfig, Simulator
 from reconciler.images import RegistryInspector, manifest_url
 
-HOTFIX1 = "quay.io/my-registry/rhcos-hotfix@sha256:8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"
-BASE = (
-    "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:d8a8c5edf9d012533f213a3694b60a58f5bfdcc5a0abef9a2a9ff5928f3709c9"
-)
 UNKNOWN = "quay.io/my-registry/rhcos-hotfix@sha256:" + "0" * 61 + "bad"
 
 

@@ -6,11 +6,11 @@ does, until the rollout is done; the tests then look at the cluster through the 
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from testkit import git
 
 from mcosim import Simulator
 from mcosim.resources import MACHINE_CONFIGS, POOLS
@@ -18,29 +18,7 @@ from reconciler.cluster import Cluster
 from reconciler.controller.reconcile import PassResult, Reconciler
 from reconciler.source import GitSource
 
-BASE = (
-    "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:"
-    "d8a8c5edf9d012533f213a3694b60a58f5bfdcc5a0abef9a2a9ff5928f3709c9"
-)
-HOTFIX1 = "quay.io/my-registry/rhcos-hotfix@sha256:8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"
-HOTFIX2 = "quay.io/my-registry/rhcos-hotfix@sha256:5ddc31f7c91d7f7eb845343f3c71bec85023eacd34ed6c658f2ba6e68a842edb"
 STEP = 30.0  # simulated seconds between passes
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV}, check=True,
-                            capture_output=True, text=True)
-    return result.stdout.strip()
-
-
 def binding_yaml(name: str, pool: str, image: str, stage: int = 0) -> str:
     return (
         "apiVersion: layering.gitops.dev/v1alpha1\n"

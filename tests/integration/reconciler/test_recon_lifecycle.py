@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from recon_world import BASE, HOTFIX1, HOTFIX2, World, binding_yaml, policy_yaml
+from recon_world import World, binding_yaml, policy_yaml
+from testkit import BASE_4163 as BASE
+from testkit import HOTFIX1, HOTFIX2
 
 from mcosim.resources import EVENTS
 from reconciler.model import ANNOTATION_BINDING, ANNOTATION_SOURCE, ANNOTATION_STAGE, MANAGED_BY_LABEL, ROLE_LABEL

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from recon_world import HOTFIX1, HOTFIX2, World, binding_yaml, git, policy_yaml
+from recon_world import World, binding_yaml, policy_yaml
+from testkit import HOTFIX1, HOTFIX2, git
 
 from mcosim.resources import MACHINE_CONFIGS
 from reconciler.errors import Blocked, InvalidInput, SourceError

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from testkit import GIT_ENV, git
+
 from mcosim import SimConfig, Simulator
 from mcosim.resources import MACHINE_CONFIGS, POOLS
 from reconciler.cluster import Cluster, RequestPolicy
@@ -25,37 +27,10 @@ from reconciler.rollout import Phase, PoolProgress
 from reconciler.source import GitSource
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-HOTFIX1 = (
-    "quay.io/my-registry/rhcos-hotfix@sha256:8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"
-)
-HOTFIX2 = (
-    "quay.io/my-registry/rhcos-hotfix@sha256:5ddc31f7c91d7f7eb845343f3c71bec85023eacd34ed6c658f2ba6e68a842edb"
-)
-HOTFIX_4169 = (
-    "quay.io/my-registry/rhcos-hotfix@sha256:8c6844831fb963467f45991775ce1702b29bb47df514540f1cee63c818069270"
-)
-BASE_4163 = (
-    "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:d8a8c5edf9d012533f213a3694b60a58f5bfdcc5a0abef9a2a9ff5928f3709c9"
-)
-BAD_IMAGE = "quay.io/my-registry/rhcos-hotfix@sha256:" + "0" * 61 + "bad"
 FAST = RequestPolicy(connect_timeout=2.0, read_timeout=10.0, read_attempts=2, retry_delay=0.05)
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 
 
 # ---- the bindings repository ---------------------------------------------------------------------
-def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, **GIT_ENV}
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True)
-    return done.stdout.strip()
-
-
 def binding_yaml(pool: str, image: str, stage: int = 0, window: str | None = None) -> str:
     lines = [
         "apiVersion: layering.gitops.dev/v1alpha1",

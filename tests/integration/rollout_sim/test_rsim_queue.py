@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from rsim_world import HOTFIX1, RolloutWorld, policy_yaml
+from rsim_world import RolloutWorld, policy_yaml
+from testkit import HOTFIX1
 
 
 def test_plan_shows_the_queue_stages_and_the_next_window(world: RolloutWorld) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rsim_world import BAD_IMAGE, HOTFIX1, HOTFIX2, RolloutWorld, policy_yaml
+from rsim_world import RolloutWorld, policy_yaml
+from testkit import BAD_IMAGE, HOTFIX1, HOTFIX2
 
 from reconciler.rollout import Phase
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rsim_world import HOTFIX1, HOTFIX_4169, RolloutWorld, policy_yaml
+from rsim_world import RolloutWorld, policy_yaml
+from testkit import HOTFIX1, HOTFIX_4169
 
 from reconciler.rollout import Phase
 

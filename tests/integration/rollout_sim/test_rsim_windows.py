@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from rsim_world import HOTFIX1, HOTFIX2, RolloutWorld, policy_yaml
+from rsim_world import RolloutWorld, policy_yaml
+from testkit import HOTFIX1, HOTFIX2
 
 from mcosim.resources import POOLS
 from reconciler.rollout import Phase

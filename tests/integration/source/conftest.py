@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from source_repos import WorkRepo, git
+from source_repos import WorkRepo
+from testkit import git
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from source_repos import WorkRepo, git
+from source_repos import WorkRepo
+from testkit import git
 
 from reconciler.errors import SourceError
 from reconciler.source import GitSource, redact
