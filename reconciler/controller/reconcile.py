@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reconciler.errors import Blocked, ClusterError
@@ -39,6 +39,7 @@ class PassResult:
     plan: Plan
     decision: Decision
     applied: tuple[str, ...] = field(default=())  # what this pass wrote, in words
+    saved_memory: dict[str, Any] = field(default_factory=dict)  # the memory document as the pass read it
 
 
 @dataclass
@@ -48,7 +49,6 @@ class Reconciler:
     ref: str | None = None
     clock: Callable[[], float] = time.time
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
-    _loaded_memory: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""
@@ -63,22 +63,23 @@ class Reconciler:
 
     def decide(self) -> PassResult:
         desired, live, plan = self.read()
-        self._loaded_memory = self.cluster.load_memory()
+        saved = self.cluster.load_memory()
         try:
-            memory = Memory.from_dict(self._loaded_memory)
+            memory = Memory.from_dict(saved)
         except ValueError as exc:  # a document this version cannot trust: stop before any write
             raise ClusterError(f"{exc}; fix or delete the reconciler's state ConfigMap") from None
         now = self.clock()
         decision = decide(plan, desired, live, memory, self.windows(desired, now), now)
-        return PassResult(desired, live, plan, decision)
+        return PassResult(desired, live, plan, decision, saved_memory=saved)
 
     def reconcile(self, stop: threading.Event | None = None) -> PassResult:
         """Decide and execute. Memory is saved before the writes it describes, so a pass killed
         anywhere resumes correctly; `stop` is checked between writes."""
         result = self.decide()
         decision = result.decision
-        if decision.memory.to_dict() != self._loaded_memory:
-            self.cluster.save_memory(decision.memory.to_dict())
+        memory = decision.memory.to_dict()
+        if memory != result.saved_memory:
+            self.cluster.save_memory(memory)
         applied: list[str] = []
         for write in decision.writes:
             if stop is not None and stop.is_set():
@@ -89,7 +90,7 @@ class Reconciler:
         if result.plan.blocked:  # only containment (rollback restores, window pauses) went out
             raise Blocked("\n".join([str(p) for p in result.plan.blocking]
                                      + [f"(still done: {line})" for line in applied]))
-        return PassResult(result.desired, result.live, result.plan, decision, tuple(applied))
+        return replace(result, applied=tuple(applied))
 
     @staticmethod
     def windows(desired: DesiredState, now: float) -> dict[str, WindowStatus]:
