@@ -16,18 +16,23 @@ MCO_NAMESPACE = "openshift-machine-config-operator"
 OSIMAGEURL_CONFIGMAP = "machine-config-osimageurl"
 
 
-def list_custom(api: KubeApi, plural: str) -> list[Obj]:
-    reply = api.read(plural, api.custom.list_cluster_custom_object, MCO_GROUP, MCO_VERSION, plural)
+MCN_VERSIONS = (MCO_VERSION, "v1alpha1")  # v1 from 4.19; v1alpha1 in 4.15-4.18
+
+
+def list_custom(api: KubeApi, plural: str, version: str = MCO_VERSION) -> list[Obj]:
+    reply = api.read(plural, api.custom.list_cluster_custom_object, MCO_GROUP, version, plural)
     return list(reply.get("items") or [])
 
 
 def list_machine_config_nodes(api: KubeApi) -> dict[str, Obj]:
-    """MachineConfigNodes by node name; empty when the API has no v1 MachineConfigNodes (before 4.19)."""
-    try:
-        items = list_custom(api, "machineconfignodes")
-    except NotFound:
-        return {}
-    return {str(meta(m).get("name", "")): m for m in items}
+    """MachineConfigNodes by node name, at the newest version served; empty before 4.15 (none at all)."""
+    for version in MCN_VERSIONS:
+        try:
+            items = list_custom(api, "machineconfignodes", version)
+        except NotFound:
+            continue
+        return {str(meta(m).get("name", "")): m for m in items}
+    return {}
 
 
 def list_nodes(api: KubeApi) -> list[Obj]:

@@ -1,11 +1,12 @@
-"""A cluster older than 4.19 has no v1 MachineConfigNodes: the read must still work from annotations.
+"""Clusters older than 4.19 have no v1 MachineConfigNodes: 4.15-4.18 serve v1alpha1, older ones none.
 
-The stand-in server answers the few reads the adapter makes, and 404 for machineconfignodes, like an
-API server without that CRD version.
+The stand-in server answers the few reads the adapter makes, and 404 for what it does not serve, like
+an API server without that CRD version; the read must work from v1alpha1 MCNs or from annotations.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Iterator
@@ -91,3 +92,34 @@ def test_reads_without_machine_config_nodes(old_cluster: Cluster) -> None:
     assert (node.pool, node.phase, node.ready) == ("worker", "rebooting", False)
     worker = live.pool("worker")
     assert worker is not None and worker.target_image == HOTFIX
+
+
+MCN_V1ALPHA1 = {
+    "metadata": {"name": "worker-0"},
+    "spec": {"node": {"name": "worker-0"}, "pool": {"name": "worker"}},
+    "status": {"conditions": [
+        {"type": "UpdatePrepared", "status": "True"},
+        {"type": "UpdateExecuted", "status": "Unknown"},
+        {"type": "Cordoned", "status": "True"},
+        {"type": "Drained", "status": "Unknown", "message": "Error: Node Drain has not succeeded. Error is: "
+         "Cannot evict pod as it would violate the pod's disruption budget. The drain will not be complete "
+         "until desired drainer drain-rendered-worker-b matches current drainer"},
+    ]},
+}
+
+
+def test_reads_v1alpha1_machine_config_nodes(old_cluster: Cluster) -> None:
+    draining = copy.deepcopy(NODE)  # ready and cordoned, its drain not yet applied
+    draining["status"] = {"conditions": [{"type": "Ready", "status": "True"}]}
+    draining["metadata"]["annotations"][f"{MCO}/lastAppliedDrain"] = ""
+    served = {"/api/v1/nodes": (200, {"items": [draining]}),
+              f"/apis/{MCO}/v1alpha1/machineconfignodes": (200, {"items": [MCN_V1ALPHA1]})}
+    before = dict(REPLIES)
+    REPLIES.update(served)
+    try:
+        (node,) = old_cluster.read_live(now=0.0).nodes
+    finally:
+        REPLIES.clear()
+        REPLIES.update(before)
+    assert node.phase == "draining"
+    assert node.reason.startswith("Cannot evict pod")  # only the MachineConfigNode says why
