@@ -41,6 +41,9 @@ class Loop:
         try:
             result = self.reconciler.reconcile(stop=self.stopping)
         except ReconcilerError as exc:
+            if self.stopping.is_set():  # e.g. a git child process got the same SIGTERM: nothing was written
+                log.info("pass interrupted by the shutdown: %s", exc)
+                return
             self.failures += 1
             self.last_outcome = ("", "")  # the next good pass is news
             delay = self.backoff()
@@ -68,6 +71,8 @@ class Loop:
         return float(min(max(MAX_BACKOFF, self.interval), first * 2 ** (self.failures - 1)))
 
     def _reschedule(self, delay: float) -> None:
+        if self.stopping.is_set():  # the scheduler is shutting down: there is no next pass to move
+            return
         self.scheduler.reschedule_job(JOB_ID, trigger=IntervalTrigger(seconds=self.interval))
         self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone() + timedelta(seconds=delay))
 
