@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 BASE_4163 = (
     "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:d8a8c5edf9d012533f213a3694b60a58f5bfdcc5a0abef9a2a9ff5928f3709c9"
@@ -31,3 +34,13 @@ def git(cwd: Path, *args: str) -> str:
         ["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV}, check=True, capture_output=True, text=True
     )
     return done.stdout.strip()
+
+
+def kubectl_binary() -> str:
+    """kubectl's path; a missing kubectl skips a local run and fails in CI (CI=true), never silently."""
+    binary = shutil.which("kubectl")
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("kubectl is required in CI but is not on PATH")
+        pytest.skip("kubectl is not on PATH")
+    return binary

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-from testkit import GIT_ENV, HOTFIX1
+from testkit import GIT_ENV, HOTFIX1, kubectl_binary
 
 from mcosim import Simulator
 from mcosim.resources import MACHINE_CONFIGS
@@ -67,15 +65,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def kubectl_binary() -> str:
-    binary = shutil.which("kubectl")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl is required in CI but is not on PATH")
-        pytest.skip("kubectl is not on PATH")
-    return binary
 
 
 # ---- bindings repositories ---------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from simapi_cluster import Kubectl, kubectl_binary, kubectl_env, seed
+from simapi_cluster import Kubectl, kubectl_env, seed
+from testkit import kubectl_binary
 
 from mcosim.api import ApiServer
 from mcosim.clock import VirtualClock

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from mcosim.resources import MACHINE_CONFIGS, NAMESPACES, NODES, PDBS, PODS, POOLS
 from mcosim.store import Store
@@ -88,15 +85,6 @@ def seed(store: Store) -> None:
 
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def kubectl_binary() -> str:
-    binary = shutil.which("kubectl")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl is required in CI but is not on PATH")
-        pytest.skip("kubectl is not on PATH")
-    return binary
 
 
 def kubectl_env(tmp_path: Path) -> dict[str, str]:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from simapi_cluster import Kubectl, kubectl_binary, kubectl_env, machine_config
+from simapi_cluster import Kubectl, kubectl_env, machine_config
+from testkit import kubectl_binary
 
 from mcosim.clock import VirtualClock
 from mcosim.resources import MACHINE_CONFIGS, PDBS, PODS, POOLS

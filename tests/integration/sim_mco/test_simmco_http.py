@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from kubernetes import client, config
 from simmco_helpers import BAD_IMAGE, HOTFIX1, layer_mc
+from testkit import kubectl_binary
 
 from mcosim import SimConfig, Simulator
 from mcosim.resources import CONFIGMAPS, POOLS
@@ -190,10 +190,7 @@ def kubectl(kubeconfig: Path, home: Path, *args: str) -> subprocess.CompletedPro
 
 @pytest.mark.kubectl
 def test_docs_procedure_with_kubectl(served: tuple[Simulator, Path], tmp_path: Path) -> None:
-    if shutil.which("kubectl") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl is required in CI")
-        pytest.skip("kubectl not installed")
+    kubectl_binary()
     sim, kubeconfig = served
     mc_file = tmp_path / "mc.yaml"
     mc_file.write_text(
