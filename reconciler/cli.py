@@ -18,15 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__
-from reconciler.errors import InvalidInput, ReconcilerError
+from reconciler.errors import EXIT_ERROR, EXIT_OK, InvalidInput, ReconcilerError
 from reconciler.images import RegistryInspector
 from reconciler.intent import parse_duration
 from reconciler.source import GitSource
 
 if TYPE_CHECKING:
     from reconciler.cluster import Cluster
-
-EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
 
 CLUSTER_HELP = (
     "CLUSTER: --kubeconfig PATH [--context NAME] (default: $KUBECONFIG, ~/.kube/config, or in-cluster) "

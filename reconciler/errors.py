@@ -11,6 +11,10 @@ ReconcilerError
 
 from __future__ import annotations
 
+# Exit codes of every command: 0 success / in sync, 1 error, invalid input or a blocking problem,
+# 2 (`plan`) changes pending.
+EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
+
 
 class ReconcilerError(Exception):
     """Base of every error this tool reports to the user."""

@@ -7,7 +7,6 @@ cluster ───────────────────────▶
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -76,14 +75,28 @@ class Window:
     time_zone: str = "UTC"
 
 
+class OnDegraded(StrEnum):
+    """What a degraded pool mid-rollout does to the rollout."""
+
+    HALT = "halt"  # stop every later stage
+    ROLLBACK = "rollback"  # also restore the pool's previous MachineConfig
+
+
+class Overrun(StrEnum):
+    """What happens to a pool still rolling when its window closes."""
+
+    FINISH = "finish"  # let it finish
+    PAUSE = "pause"  # pause the pool until the window opens again
+
+
 @dataclass(frozen=True)
 class Policy:
     bake_seconds: int = 600
-    on_degraded: str = "halt"  # halt | rollback
+    on_degraded: OnDegraded = OnDegraded.HALT
     allow_empty: bool = False
     registries: tuple[str, ...] = ()  # allowed image prefixes; empty = any
     windows: tuple[Window, ...] = ()
-    overrun: str = "finish"  # finish | pause
+    overrun: Overrun = Overrun.FINISH
     stall_seconds: int = 3600  # no progress this long = stalled
     location: Location = field(default_factory=lambda: Location("layering.yaml"))
 
@@ -174,18 +187,6 @@ class PoolState:
         return any(self.is_true(t) for t in ("Degraded", "NodeDegraded", "RenderDegraded"))
 
 
-def render_key(mc: MachineConfigInfo) -> tuple[int, str]:
-    """The MCO's render order: worker-role MachineConfigs first, then the rest, each by name."""
-    return (0 if mc.role == WORKER_ROLE else 1, mc.name)
-
-
-def rendered_image(pool: PoolState, mcs: Iterable[MachineConfigInfo], base_image: str) -> str:
-    """The osImageURL the pool renders from `mcs`: the last one in render order that sets it, else the base."""
-    selected = sorted((mc for mc in mcs if mc.role is not None and mc.role in pool.roles), key=render_key)
-    with_image = [mc.os_image_url for mc in selected if mc.os_image_url]
-    return with_image[-1] if with_image else base_image
-
-
 @dataclass(frozen=True)
 class LiveState:
     base_image: str
@@ -250,6 +251,32 @@ class DesiredMachineConfig:
     annotations: tuple[tuple[str, str], ...]
 
 
+class DriftKind(StrEnum):
+    CHANGED = "changed"  # live and git disagree on the value
+    ADDED = "added"  # live has it, git does not (edited outside git)
+    MISSING = "missing"  # git wants it, live lacks it (removed outside git)
+    DELETED = "deleted"  # our whole MachineConfig was deleted outside git
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One field where our live MachineConfig differs from what git wants."""
+
+    kind: DriftKind
+    field: str = ""  # `spec.osImageURL`, `metadata.labels[<key>]` … ("" for DELETED)
+    live: str | None = None
+    desired: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind is DriftKind.DELETED:
+            return "deleted outside git"
+        if self.kind is DriftKind.ADDED:
+            return f"{self.field}: {self.live} added (edited outside git)"
+        if self.kind is DriftKind.MISSING:
+            return f"{self.field}: missing (removed outside git)"
+        return f"{self.field}: {self.live} → {self.desired}"
+
+
 @dataclass(frozen=True)
 class Impact:
     pools: tuple[str, ...]  # every pool that re-renders (a worker change reaches custom pools)
@@ -258,6 +285,8 @@ class Impact:
 
 @dataclass(frozen=True)
 class Action:
+    """The plan for one pool's MachineConfig. A CREATE or UPDATE always carries `desired`."""
+
     pool: str
     kind: ActionKind
     mc_name: str
@@ -266,8 +295,19 @@ class Action:
     binding: Binding | None = None
     desired: DesiredMachineConfig | None = None
     live_resource_version: str = ""
-    drift: tuple[str, ...] = ()  # human-readable field differences between live and desired
+    drift: tuple[Drift, ...] = ()  # field differences between live and desired
     impact: Impact = field(default_factory=lambda: Impact((), 0))
+
+    def __post_init__(self) -> None:
+        if self.kind in (ActionKind.CREATE, ActionKind.UPDATE) and self.desired is None:
+            raise ValueError(f"MachineConfig/{self.mc_name}: a {self.kind.value} needs the MachineConfig to write")
+
+    @property
+    def content(self) -> DesiredMachineConfig:
+        """What a CREATE or UPDATE writes (construction guarantees it is there)."""
+        if self.desired is None:
+            raise ValueError(f"MachineConfig/{self.mc_name}: a {self.kind.value} writes no content")
+        return self.desired
 
 
 @dataclass(frozen=True)
@@ -292,3 +332,38 @@ class Plan:
     @property
     def in_sync(self) -> bool:
         return not self.changes and not self.blocked
+
+
+# ---- what a pass did ------------------------------------------------------------------------------
+class Verb(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    RESTORED = "restored"  # rollback: our MachineConfig put back as it was (`new` None: deleted)
+    PAUSED = "paused"
+    UNPAUSED = "unpaused"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"  # decided but not written (the reconciler was stopping)
+
+
+WRITING_VERBS = frozenset({Verb.CREATED, Verb.UPDATED, Verb.DELETED, Verb.RESTORED, Verb.PAUSED, Verb.UNPAUSED})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a pass's change set: what happened to which object, old → new, and why."""
+
+    kind: str  # `MachineConfig` | `MachineConfigPool`
+    name: str
+    verb: Verb
+    old: str | None = None  # the image before (MachineConfigs); None = absent or not applicable
+    new: str | None = None  # the image after
+    reason: str = ""
+
+    @property
+    def subject(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def wrote(self) -> bool:
+        return self.verb in WRITING_VERBS

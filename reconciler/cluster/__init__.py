@@ -3,5 +3,6 @@ keep the reconciler's memory. Errors come out as the project's tree (reconciler.
 
 from .adapter import Cluster
 from .api import RequestPolicy
+from .port import ClusterPort
 
-__all__ = ["Cluster", "RequestPolicy"]
+__all__ = ["Cluster", "ClusterPort", "RequestPolicy"]

@@ -11,11 +11,12 @@ from typing import Any
 
 from kubernetes.client import V1DeleteOptions, V1Preconditions
 
+from reconciler import ourmc
 from reconciler.errors import Conflict, Refused
 from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE, DesiredMachineConfig
 
 from .api import MCO_GROUP, MCO_VERSION, KubeApi
-from .parse import GENERATED_BY_CONTROLLER, is_managed, meta
+from .parse import is_managed, meta
 
 Obj = dict[str, Any]
 MACHINE_CONFIGS = "machineconfigs"
@@ -27,10 +28,8 @@ def mc_subject(name: str) -> str:
 
 
 def machine_config_body(mc: DesiredMachineConfig, resource_version: str = "") -> Obj:
-    """The API object for a desired MC; always carries our managed-by label, never the MCO's marker."""
-    labels = dict(mc.labels)
-    labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE
-    annotations = {k: v for k, v in mc.annotations if k != GENERATED_BY_CONTROLLER}
+    """The API object for a desired MC: our labels (managed-by always) and annotations only."""
+    labels, annotations = ourmc.metadata(mc)
     metadata: Obj = {"name": mc.name, "labels": labels, "annotations": annotations}
     if resource_version:
         metadata["resourceVersion"] = resource_version

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sys
@@ -10,23 +9,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.errors import InvalidInput
+from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PENDING, InvalidInput
 from reconciler.intent import check
-from reconciler.report import plan_to_dict, render_plan, render_status, status_to_dict
+from reconciler.report import change_line, plan_with_rollout, render_status, status_with_rollout
 from reconciler.report.console import DEFAULT_WIDTH
 from reconciler.source import read_directory
 
 from .loop import run_forever
-from .progress import follow, phase_text
-from .queue import queue_markdown, queue_rows, queue_table
+from .progress import follow
 from .reconcile import Reconciler, Source
 
 if TYPE_CHECKING:
-    from reconciler.cluster import Cluster
+    from reconciler.cluster.port import ClusterPort
 
 __all__ = ["Reconciler", "plan", "run", "status", "sync", "validate"]
 
-EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
 log = logging.getLogger("reconciler")
 
 
@@ -44,45 +41,31 @@ def validate(path: Path) -> int:
 def plan(reconciler: Reconciler, output: str) -> int:
     """The plan, then the rollout order it would follow (read-only: nothing is written)."""
     result = reconciler.decide()
-    the_plan = result.plan
-    if output == "json":
-        doc = plan_to_dict(the_plan) | {"rollout": queue_rows(result.decision)}
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
-    elif output == "markdown":
-        print(render_plan(the_plan, output) + queue_markdown(result.decision), end="")
-    else:
-        print(render_plan(the_plan, output, width=output_width()), end="")
-        print(queue_table(result.decision, output_width()), end="")
-    if the_plan.blocked:
+    print(plan_with_rollout(result.plan, result.decision, output, width=output_width()), end="")
+    if result.plan.blocked:
         return EXIT_ERROR
-    return EXIT_PENDING if the_plan.changes else EXIT_OK
+    return EXIT_PENDING if result.plan.changes else EXIT_OK
 
 
 def sync(reconciler: Reconciler, *, wait: bool, timeout: float, sleep: Callable[[float], None]) -> int:
     if not wait:
         result = reconciler.reconcile()
         print(f"commit {result.plan.commit} of {result.plan.repo}")
-        for line in result.applied or ("nothing to write",):
+        for line in [change_line(c) for c in result.changes] or ["nothing to write"]:
             print(line)
         print(result.decision.summary)
         return EXIT_ERROR if result.decision.halted else EXIT_OK
     return follow(reconciler, timeout=timeout, sleep=sleep)
 
 
-def status(cluster: Cluster, source: Source | None, ref: str | None, output: str,
+def status(cluster: ClusterPort, source: Source | None, ref: str | None, output: str,
            clock: Callable[[], float]) -> int:
+    """The cluster as it is; with a repository, also the rollout as the next pass would drive it."""
     if source is None:
         print(render_status(cluster.read_live(clock()), None, output, width=output_width()), end="")
         return EXIT_OK
     result = Reconciler(source, cluster, ref, clock).decide()
-    if output == "json":
-        phases = {p.pool: phase_text(p) for p in result.decision.pools}
-        doc = status_to_dict(result.live, result.desired, phases) | {"rollout": queue_rows(result.decision)}
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
-        return EXIT_OK
-    phases = {p.pool: p.phase.value for p in result.decision.pools}  # the reasons follow in the queue
-    print(render_status(result.live, result.desired, output, phases=phases, width=output_width()), end="")
-    print(queue_table(result.decision, output_width()), end="")
+    print(status_with_rollout(result.live, result.desired, result.decision, output, width=output_width()), end="")
     return EXIT_OK
 
 

@@ -19,13 +19,13 @@ from .progress import follow
 from .reconcile import Reconciler
 
 if TYPE_CHECKING:
-    from reconciler.cluster import Cluster
+    from reconciler.cluster.port import ClusterPort
 
 EXAMPLE_REPO = Path(__file__).resolve().parents[2] / "example-repo"
 DEMO_TIMEOUT = 4 * 3600.0  # cluster time
 
 
-def run_demo(workdir: Path, cluster: Cluster, *, clock: Callable[[], float], sleep: Callable[[float], None],
+def run_demo(workdir: Path, cluster: ClusterPort, *, clock: Callable[[], float], sleep: Callable[[float], None],
              describe_node: Callable[[str], str], kubeconfig: Path, console: Console | None = None) -> int:
     console = console or Console(soft_wrap=True)
     say = _narrator(console)

@@ -12,6 +12,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from reconciler.errors import ReconcilerError
+from reconciler.report import change_line
 
 from .metrics import Metrics
 from .reconcile import Reconciler
@@ -56,13 +57,13 @@ class Loop:
             self.failures = 0
             self._reschedule(self.interval)
         self.metrics.pass_succeeded(result, self.reconciler.clock() - started)
-        for line in result.applied:
-            log.info("%s", line)
+        for change in result.changes:
+            log.info("%s", change_line(change))
         # one line per pass that changed something; a steady state is logged once, then at debug level
-        steady = not result.applied and (result.plan.commit, result.decision.summary) == self.last_outcome
+        steady = not result.changes and (result.plan.commit, result.decision.summary) == self.last_outcome
         self.last_outcome = (result.plan.commit, result.decision.summary)
         log.log(logging.DEBUG if steady else logging.INFO, "pass commit=%s changes=%d writes=%d %s",
-                result.plan.commit[:12], len(result.plan.changes), len(result.applied), result.decision.summary)
+                result.plan.commit[:12], len(result.plan.changes), len(result.written), result.decision.summary)
 
     def backoff(self) -> float:
         """The wait after the n-th failed pass in a row: it starts at FIRST_RETRY (or the interval when

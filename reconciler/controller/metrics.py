@@ -25,7 +25,7 @@ class Metrics:
 
     def pass_succeeded(self, result: PassResult, seconds: float) -> None:
         self.passes.labels("success").inc()
-        self.writes.inc(len(result.applied))
+        self.writes.inc(len(result.written))
         self.duration.observe(max(seconds, 0.0))
         self.pending.set(len(result.plan.changes))
         self.halted.set(1 if result.decision.halted else 0)

@@ -1,7 +1,8 @@
 """One level-triggered pass: fetch → validate → read the cluster → plan → decide → write.
 
 Every pass decides from scratch from the repository, the cluster and the rollout memory kept in
-the cluster, so a reconciler killed at any point resumes where it was.
+the cluster, so a reconciler killed at any point resumes where it was. A pass returns its change set
+(what it wrote, old → new, and why); logs, events, metrics and the CLI render from it.
 """
 
 from __future__ import annotations
@@ -11,21 +12,44 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
 from reconciler.errors import Blocked, ClusterError
 from reconciler.images import RegistryInspector
 from reconciler.intent import load_desired
-from reconciler.model import Action, ActionKind, DesiredState, ImageInfo, LiveState, Plan, Snapshot
+from reconciler.model import (
+    Action,
+    ActionKind,
+    Change,
+    DesiredState,
+    ImageInfo,
+    LiveState,
+    Plan,
+    Snapshot,
+    Verb,
+)
 from reconciler.plan import make_plan
-from reconciler.rollout import Decision, Memory, PausePool, RestoreMachineConfig, WindowStatus, decide
+from reconciler.report.changes import change_line, event_reason
+from reconciler.rollout import (
+    Decision,
+    Memory,
+    PausePool,
+    RestoreMachineConfig,
+    WindowStatus,
+    Write,
+    after_writes,
+    decide,
+)
 
 from .windows import window_times
 
 if TYPE_CHECKING:
-    from reconciler.cluster import Cluster
+    from reconciler.cluster.port import ClusterPort
 
 log = logging.getLogger("reconciler")
+MACHINE_CONFIG = "MachineConfig"
+POOL = "MachineConfigPool"
+STOPPING = "the reconciler is stopping"
 
 
 class Source(Protocol):
@@ -38,14 +62,19 @@ class PassResult:
     live: LiveState
     plan: Plan
     decision: Decision
-    applied: tuple[str, ...] = field(default=())  # what this pass wrote, in words
+    changes: tuple[Change, ...] = field(default=())  # this pass's change set, in the order written
     saved_memory: dict[str, Any] = field(default_factory=dict)  # the memory document as the pass read it
+
+    @property
+    def written(self) -> tuple[Change, ...]:
+        """The changes that wrote to the cluster (not the skipped or unchanged ones)."""
+        return tuple(c for c in self.changes if c.wrote)
 
 
 @dataclass
 class Reconciler:
     source: Source
-    cluster: Cluster
+    cluster: ClusterPort
     ref: str | None = None
     clock: Callable[[], float] = time.time
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
@@ -62,6 +91,7 @@ class Reconciler:
         return {b.os_image_url: self.images.inspect(b.os_image_url) for b in desired.bindings}
 
     def decide(self) -> PassResult:
+        """Read and decide, writing nothing: the decision is worded as what its writes would do."""
         desired, live, plan = self.read()
         saved = self.cluster.load_memory()
         try:
@@ -74,23 +104,30 @@ class Reconciler:
 
     def reconcile(self, stop: threading.Event | None = None) -> PassResult:
         """Decide and execute. Memory is saved before the writes it describes, so a pass killed
-        anywhere resumes correctly; `stop` is checked between writes."""
+        anywhere resumes correctly; `stop` is checked between writes (the rest are skipped)."""
         result = self.decide()
         decision = result.decision
         memory = decision.memory.to_dict()
         if memory != result.saved_memory:
             self.cluster.save_memory(memory)
-        applied: list[str] = []
+        changes: list[Change] = []
         for write in decision.writes:
             if stop is not None and stop.is_set():
-                break
-            applied.append(self._execute(write))
-            self._record(write, applied[-1], result.plan.commit)
-            log.debug("%s", applied[-1])
+                changes.append(replace(_planned(write), verb=Verb.SKIPPED, reason=STOPPING))
+                continue
+            change = self._execute(write)
+            changes.append(change)
+            if change.wrote:
+                self.cluster.record_event(
+                    change.kind, change.name, event_reason(change),
+                    f"{change_line(change)} (commit {result.plan.commit[:12]})",
+                )
+            log.debug("%s", change_line(change))
         if result.plan.blocked:  # only containment (rollback restores, window pauses) went out
             raise Blocked("\n".join([str(p) for p in result.plan.blocking]
-                                     + [f"(still done: {line})" for line in applied]))
-        return replace(result, applied=tuple(applied))
+                                     + [f"(still done: {change_line(c)})" for c in changes if c.wrote]))
+        started = {w.pool for w, c in zip(decision.writes, changes, strict=True) if isinstance(w, Action) and c.wrote}
+        return replace(result, decision=after_writes(decision, started), changes=tuple(changes))
 
     @staticmethod
     def windows(desired: DesiredState, now: float) -> dict[str, WindowStatus]:
@@ -100,48 +137,65 @@ class Reconciler:
             statuses[window.name] = WindowStatus(window.name, times.open, times.opens_at, times.closes_at)
         return statuses
 
-    def _execute(self, write: object) -> str:
-        if isinstance(write, PausePool):
-            self.cluster.set_pool_paused(write.pool, write.paused)
-            return f"{'paused' if write.paused else 'unpaused'} MachineConfigPool/{write.pool}"
-        if isinstance(write, RestoreMachineConfig):
-            return self._restore(write)
-        assert isinstance(write, Action), write
-        return self._apply(write)
+    def _execute(self, write: Write) -> Change:
+        match write:
+            case PausePool():
+                self.cluster.set_pool_paused(write.pool, write.paused)
+            case RestoreMachineConfig():
+                self._restore(write)
+            case Action():
+                self._apply(write)
+            case _:
+                assert_never(write)
+        return _planned(write)
 
-    def _record(self, write: object, what: str, commit: str) -> None:
-        """An Event on the object written, so `oc describe` shows what the reconciler did and why."""
-        if isinstance(write, PausePool):
-            kind, name, reason = "MachineConfigPool", write.pool, "LayeringPoolPaused" if write.paused else \
-                "LayeringPoolUnpaused"
-        elif isinstance(write, RestoreMachineConfig):
-            kind, name, reason = "MachineConfig", write.mc_name, "LayeringRolledBack"
-        else:
-            assert isinstance(write, Action)
-            kind, name = "MachineConfig", write.mc_name
-            reason = "LayeringRemoved" if write.kind is ActionKind.DELETE else "LayeringApplied"
-        self.cluster.record_event(kind, name, reason, f"{what} (commit {commit[:12]})")
-
-    def _apply(self, action: Action) -> str:
-        subject = f"MachineConfig/{action.mc_name}"
-        if action.kind is ActionKind.CREATE and action.desired:
-            self.cluster.create_machine_config(action.desired)
-            return f"created {subject} ({action.new_image})"
-        if action.kind is ActionKind.UPDATE and action.desired:
-            self.cluster.update_machine_config(action.desired, action.live_resource_version)
-            return f"updated {subject} ({action.old_image} → {action.new_image})"
-        if action.kind is ActionKind.DELETE:
-            self.cluster.delete_machine_config(action.mc_name, action.live_resource_version)
-            return f"deleted {subject} (pool returns to the base image)"
-        return f"unchanged {subject}"
-
-    def _restore(self, write: RestoreMachineConfig) -> str:
-        subject = f"MachineConfig/{write.mc_name}"
+    def _restore(self, write: RestoreMachineConfig) -> None:
+        """Content None: our MC did not exist before, so delete it; no resourceVersion: it is absent now."""
         if write.content is None:
             self.cluster.delete_machine_config(write.mc_name, write.resource_version)
-            return f"rolled back: deleted {subject} ({write.reason})"
-        if not write.resource_version:
+        elif not write.resource_version:
             self.cluster.create_machine_config(write.content)
         else:
             self.cluster.update_machine_config(write.content, write.resource_version)
-        return f"rolled back: restored {subject} to {write.content.os_image_url} ({write.reason})"
+
+    def _apply(self, action: Action) -> None:
+        match action.kind:
+            case ActionKind.CREATE:
+                self.cluster.create_machine_config(action.content)
+            case ActionKind.UPDATE:
+                self.cluster.update_machine_config(action.content, action.live_resource_version)
+            case ActionKind.DELETE:
+                self.cluster.delete_machine_config(action.mc_name, action.live_resource_version)
+            case ActionKind.UNCHANGED:
+                pass
+            case _:
+                assert_never(action.kind)
+
+
+def _planned(write: Write) -> Change:
+    """The change a write makes, as its entry in the change set."""
+    match write:
+        case PausePool():
+            return Change(POOL, write.pool, Verb.PAUSED if write.paused else Verb.UNPAUSED, reason=write.reason)
+        case RestoreMachineConfig():
+            new = write.content.os_image_url if write.content is not None else None
+            return Change(MACHINE_CONFIG, write.mc_name, Verb.RESTORED, None, new, write.reason)
+        case Action():
+            return _action_change(write)
+        case _:
+            assert_never(write)
+
+
+def _action_change(action: Action) -> Change:
+    match action.kind:
+        case ActionKind.CREATE:
+            return Change(MACHINE_CONFIG, action.mc_name, Verb.CREATED, None, action.new_image)
+        case ActionKind.UPDATE:
+            return Change(MACHINE_CONFIG, action.mc_name, Verb.UPDATED, action.old_image, action.new_image)
+        case ActionKind.DELETE:
+            return Change(MACHINE_CONFIG, action.mc_name, Verb.DELETED, action.old_image, None,
+                          "pool returns to the base image")
+        case ActionKind.UNCHANGED:
+            return Change(MACHINE_CONFIG, action.mc_name, Verb.UNCHANGED, action.old_image, action.new_image)
+        case _:
+            assert_never(action.kind)

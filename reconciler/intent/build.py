@@ -9,7 +9,7 @@ from reconciler.intent.fields import image_problem, parse_duration, registry_all
 from reconciler.intent.problems import Problems
 from reconciler.intent.validate import BINDING, POLICY
 from reconciler.intent.yamlread import Document
-from reconciler.model import Binding, Location, Policy, Window
+from reconciler.model import Binding, Location, OnDegraded, Overrun, Policy, Window
 
 
 def build(
@@ -36,11 +36,11 @@ def _policy(doc: Document, problems: Problems) -> Policy:
     spec: dict[str, Any] = doc.data.get("spec") or {}
     return Policy(
         bake_seconds=parse_duration(str(spec.get("bakeTime", "10m"))),
-        on_degraded=str(spec.get("onDegraded", "halt")),
+        on_degraded=OnDegraded(str(spec.get("onDegraded", OnDegraded.HALT))),  # the schema admits no other value
         allow_empty=bool(spec.get("allowEmpty", False)),
         registries=tuple(str(r) for r in spec.get("registries") or ()),
         windows=_windows(doc, spec.get("windows") or [], problems),
-        overrun=str(spec.get("overrun", "finish")),
+        overrun=Overrun(str(spec.get("overrun", Overrun.FINISH))),
         stall_seconds=_positive(doc, "stallTimeout", str(spec.get("stallTimeout", "1h")), problems),
         location=Location(doc.path, doc.line, doc.column),
     )

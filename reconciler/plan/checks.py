@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reconciler import render
 from reconciler.model import (
     FAILED_NODE_STATES,
     Action,
@@ -16,7 +17,6 @@ from reconciler.model import (
     Problem,
     Severity,
 )
-from reconciler.plan import render
 from reconciler.plan.impact import fallback_image
 
 

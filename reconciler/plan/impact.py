@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reconciler import ourmc, render
 from reconciler.model import Action, ActionKind, Impact, LiveState, MachineConfigInfo, PoolState
-from reconciler.plan import render
 
 WRITES = (ActionKind.CREATE, ActionKind.UPDATE)
 
@@ -21,28 +21,15 @@ WRITES = (ActionKind.CREATE, ActionKind.UPDATE)
 def machine_configs_after(live: LiveState, actions: Sequence[Action]) -> tuple[MachineConfigInfo, ...]:
     """The cluster's MachineConfigs once every action is applied (unowned MCs are never replaced)."""
     deleted = {a.mc_name for a in actions if a.kind is ActionKind.DELETE}
-    written = {a.mc_name: a for a in actions if a.kind in WRITES and a.desired is not None}
+    written = {a.mc_name: a for a in actions if a.kind in WRITES}
     unowned = {mc.name for mc in live.machine_configs if not mc.managed}
     kept = [mc for mc in live.machine_configs if mc.name not in deleted and not _replaced(mc, written)]
-    added = [_as_live(a) for name, a in sorted(written.items()) if name not in unowned]
+    added = [ourmc.as_live(a.content) for name, a in sorted(written.items()) if name not in unowned]
     return (*kept, *added)
 
 
 def _replaced(mc: MachineConfigInfo, written: dict[str, Action]) -> bool:
     return mc.managed and mc.name in written
-
-
-def _as_live(action: Action) -> MachineConfigInfo:
-    want = action.desired
-    assert want is not None
-    return MachineConfigInfo(
-        name=want.name,
-        role=want.pool,
-        os_image_url=want.os_image_url,
-        managed=True,
-        labels=want.labels,
-        annotations=want.annotations,
-    )
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from reconciler import ourmc, render
 from reconciler.model import (
     Action,
     ActionKind,
     Binding,
     DesiredState,
+    Drift,
     ImageInfo,
     Impact,
     LiveState,
@@ -19,9 +21,7 @@ from reconciler.model import (
     Severity,
     mc_name_for_pool,
 )
-from reconciler.plan import checks, render
-from reconciler.plan.desired import desired_machine_config
-from reconciler.plan.drift import DELETED_OUTSIDE_GIT, drift
+from reconciler.plan import checks
 from reconciler.plan.images import image_problems
 from reconciler.plan.impact import impacts, machine_configs_after
 
@@ -51,7 +51,7 @@ def _first_per_pool(bindings: Iterable[Binding]) -> list[Binding]:
 
 
 def _binding_action(binding: Binding, desired: DesiredState, live: LiveState) -> Action:
-    want = desired_machine_config(binding, desired)
+    want = ourmc.for_binding(binding, desired)
     base = Action(
         pool=binding.pool,
         kind=ActionKind.CREATE,
@@ -66,7 +66,7 @@ def _binding_action(binding: Binding, desired: DesiredState, live: LiveState) ->
         return replace(base, drift=_deleted_by_hand(binding, live))
     if not existing.managed:
         return base  # blocked: an MC we do not own has our name
-    differences = drift(existing, want)
+    differences = ourmc.compare(existing, want)
     return replace(
         base,
         kind=ActionKind.UPDATE if differences else ActionKind.UNCHANGED,
@@ -76,7 +76,7 @@ def _binding_action(binding: Binding, desired: DesiredState, live: LiveState) ->
     )
 
 
-def _deleted_by_hand(binding: Binding, live: LiveState) -> tuple[str, ...]:
+def _deleted_by_hand(binding: Binding, live: LiveState) -> tuple[Drift, ...]:
     """Our MC is gone, yet the pool still targets or runs the binding's image: someone deleted it.
 
     A pool that has already rolled back leaves no trace, so the create then shows without drift.
@@ -86,7 +86,7 @@ def _deleted_by_hand(binding: Binding, live: LiveState) -> tuple[str, ...]:
         return ()
     if render.rendered_image(pool, live.machine_configs, live.base_image) == binding.os_image_url:
         return ()  # another MachineConfig of the pool carries the same image
-    return (DELETED_OUTSIDE_GIT,)
+    return (ourmc.deleted(),)
 
 
 def _prune_actions(live: LiveState, wanted: set[str]) -> list[Action]:

@@ -1,4 +1,5 @@
-"""Renderers for plans and cluster status: table (rich), JSON (stable, docs/output.md), markdown.
+"""Every output: plans, cluster status, the rollout queue, change sets and live progress, as tables
+(rich), stable JSON (docs/output.md) and markdown.
 
 Every renderer returns text that ends with a newline; print it with `end=""`.
 """
@@ -10,7 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.model import DesiredState, LiveState, Plan
+from reconciler.report.changes import change_line, event_reason
 from reconciler.report.console import DEFAULT_WIDTH
+from reconciler.report.documents import plan_with_rollout, status_with_rollout
 from reconciler.report.plan_dict import plan_to_dict
 from reconciler.report.plan_text import plan_markdown, plan_table, summary_line
 from reconciler.report.status import status_table, status_to_dict
@@ -21,10 +24,14 @@ STATUS_FORMATS = ("table", "json")
 __all__ = [
     "PLAN_FORMATS",
     "STATUS_FORMATS",
+    "change_line",
+    "event_reason",
     "plan_to_dict",
+    "plan_with_rollout",
     "render_plan",
     "render_status",
     "status_to_dict",
+    "status_with_rollout",
     "summary_line",
 ]
 

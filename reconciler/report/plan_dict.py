@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.model import Action, ActionKind, Binding, DesiredMachineConfig, Plan, Problem, Severity
+from reconciler.model import Action, ActionKind, Binding, DesiredMachineConfig, Drift, Plan, Problem, Severity
 
 SCHEMA_VERSION = 1
 
@@ -45,10 +45,15 @@ def _action(action: Action) -> dict[str, Any]:
         "newImage": action.new_image,
         "binding": _binding(action.binding) if action.binding else None,
         "liveResourceVersion": action.live_resource_version or None,
-        "drift": list(action.drift),
+        "drift": [str(d) for d in action.drift],
+        "driftDetails": [_drift(d) for d in action.drift],
         "impact": {"pools": list(action.impact.pools), "nodesToReboot": action.impact.nodes_to_reboot},
         "desired": _desired(action.desired) if action.desired else None,
     }
+
+
+def _drift(drift: Drift) -> dict[str, Any]:
+    return {"kind": drift.kind.value, "field": drift.field or None, "live": drift.live, "desired": drift.desired}
 
 
 def _binding(binding: Binding) -> dict[str, Any]:

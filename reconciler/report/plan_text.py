@@ -17,7 +17,7 @@ ACTION_STYLE = {
 }
 NONE = "(none)"
 REMOVED = "(MachineConfig removed)"
-IMAGE_DRIFT = "spec.osImageURL:"  # already shown as old → new in the image column
+IMAGE_FIELD = "spec.osImageURL"  # its drift is already shown as old → new in the image column
 
 
 def summary_line(plan: Plan) -> str:
@@ -35,7 +35,7 @@ def _nodes(count: int) -> str:
 
 def plan_shortener(plan: Plan) -> Shortener:
     images = [i for a in plan.actions for i in (a.old_image, a.new_image) if i]
-    texts = [*(d for a in plan.actions for d in a.drift), *(p.message for p in plan.problems)]
+    texts = [*(str(d) for a in plan.actions for d in a.drift), *(p.message for p in plan.problems)]
     return shortener(images + [i for t in texts for i in images_in(t)])
 
 
@@ -51,7 +51,7 @@ def image_change(action: Action, short: Shortener, joiner: str = " → ") -> str
 
 def shown_drift(action: Action, short: Shortener) -> list[str]:
     """Drift for people: shortened images, without the image change the image column shows."""
-    return [shorten_text(d, short) for d in action.drift if not d.startswith(IMAGE_DRIFT)]
+    return [shorten_text(str(d), short) for d in action.drift if d.field != IMAGE_FIELD]
 
 
 def reboots(action: Action) -> str:

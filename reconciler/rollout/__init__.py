@@ -4,6 +4,7 @@
 returns the next writes plus the memory to persist (before executing them).
 """
 
+from reconciler.rollout.assemble import after_writes, phase_and_reason
 from reconciler.rollout.decide import decide
 from reconciler.rollout.decision import (
     Decision,
@@ -30,5 +31,7 @@ __all__ = [
     "RestoreMachineConfig",
     "WindowStatus",
     "Write",
+    "after_writes",
     "decide",
+    "phase_and_reason",
 ]

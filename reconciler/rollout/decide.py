@@ -16,19 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from reconciler.model import (
-    API_GROUP,
-    MANAGED_BY_LABEL,
-    ROLE_LABEL,
-    Action,
-    DesiredMachineConfig,
-    DesiredState,
-    LiveState,
-    Plan,
-    mc_name_for_pool,
-)
-from reconciler.rollout import gates, report
-from reconciler.rollout.decision import Decision, Phase, RestoreMachineConfig, WindowStatus, Write
+from reconciler import ourmc
+from reconciler.model import Action, ActionKind, DesiredState, LiveState, Plan, mc_name_for_pool
+from reconciler.rollout import assemble, gates
+from reconciler.rollout.decision import NEXT, Decision, Phase, RestoreMachineConfig, WindowStatus, Write
 from reconciler.rollout.memory import FailedRevision, Memory, PoolRecord, RecordKind
 from reconciler.rollout.phases import Context, Standing, assess
 from reconciler.rollout.targets import PoolTarget, collect_targets
@@ -59,7 +50,7 @@ def decide(
     pauses = [w for w in pausing.writes if w.paused]
     unpauses = [w for w in pausing.writes if not w.paused]
     writes: tuple[Write, ...] = (*restores, *pauses, *starts, *metadata, *unpauses)
-    return report.assemble(standings, writes, new_memory, plan, live, windows)
+    return assemble.decision(standings, writes, new_memory, plan, live, windows)
 
 
 def _active_failures(
@@ -97,19 +88,17 @@ def _rollbacks(
 
 def _start_restore(s: Standing, bad: PoolRecord, failure: FailedRevision, ctx: Context) -> Standing:
     previous = bad.previous
-    record = PoolRecord(
-        pool=bad.pool,
+    record = replace(
+        bad,
         kind=RecordKind.RESTORE,
         image=previous.os_image_url if previous is not None else None,
         replaced_image=bad.image or bad.replaced_image,
-        binding=bad.binding,
-        stage=bad.stage,
-        window=bad.window,
-        affected=bad.affected,
-        base_image=bad.base_image,
-        previous=previous,
         started_at=ctx.now,
+        written=False,
+        progress="",
         progress_at=ctx.now,
+        updated_since=None,
+        done_at=None,
     )
     reason = f"restoring the previous MachineConfig: {failure.reason}"
     return replace(
@@ -145,9 +134,14 @@ def _starts(
         assert s.target.action is not None  # the gates refuse a pool without a write
         writes.append(s.target.action)
         record = _intent(s.target, s.record, ctx)
-        result.append(replace(s, record=record, phase=Phase.WAITING, reason="writing our MachineConfig"))
+        result.append(replace(s, record=record, phase=Phase.WAITING, reason=f"{NEXT}{_next_write(s.target.action)}"))
     writes.sort(key=lambda a: (_stage_of(a, result), a.pool))
     return result, writes
+
+
+def _next_write(action: Action) -> str:
+    verb = "delete" if action.kind is ActionKind.DELETE else "write"
+    return f"{verb} MachineConfig/{action.mc_name}"
 
 
 def _stage_of(action: Action, standings: Sequence[Standing]) -> int:
@@ -161,19 +155,8 @@ def _intent(target: PoolTarget, old: PoolRecord | None, ctx: Context) -> PoolRec
     if old is not None and not old.done:
         previous, known = old.previous, old.previous_known  # the last content that was known good
     else:
-        previous, known = _live_content(target.pool, ctx.live), True
+        previous, known = ourmc.from_live(ctx.live.machine_config(mc_name_for_pool(target.pool)), target.pool), True
     return target.new_record(ctx.live.base_image, ctx.now, previous=previous, previous_known=known)
-
-
-def _live_content(pool: str, live: LiveState) -> DesiredMachineConfig | None:
-    """Our MC as it is now, reduced to what we write (never the MCO's or other tools' metadata)."""
-    mc = live.machine_config(mc_name_for_pool(pool))
-    if mc is None or not mc.managed:
-        return None
-    ours = (ROLE_LABEL, MANAGED_BY_LABEL)
-    labels = tuple(sorted((k, v) for k, v in mc.labels if k in ours))
-    annotations = tuple(sorted((k, v) for k, v in mc.annotations if k.startswith(f"{API_GROUP}/")))
-    return DesiredMachineConfig(mc.name, pool, mc.os_image_url, labels, annotations)
 
 
 def _metadata_write(s: Standing) -> Action | None:

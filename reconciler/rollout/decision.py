@@ -37,6 +37,8 @@ class Phase(StrEnum):
 
 
 HALTING_PHASES = frozenset({Phase.DEGRADED, Phase.ROLLING_BACK, Phase.ROLLED_BACK})
+NEXT = "next: "  # the reason of a pool whose write this pass decided: `next: write MachineConfig/…`
+WRITTEN_REASON = "MachineConfig written; waiting for the render"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reconciler.model import LiveState, Plan, Policy
+from reconciler.model import LiveState, Overrun, Plan, Policy
 from reconciler.rollout import observe
 from reconciler.rollout.decision import HALTING_PHASES, PausePool, Phase, WindowStatus
 from reconciler.rollout.phases import Standing
@@ -159,7 +159,7 @@ def plan_pauses(
 
 
 def _to_hold(standings: Sequence[Standing], windows: Mapping[str, WindowStatus], policy: Policy) -> set[str]:
-    if policy.overrun != "pause":
+    if policy.overrun is not Overrun.PAUSE:
         return set()
     held: set[str] = set()
     for s in standings:

@@ -11,7 +11,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reconciler.model import FAILED_NODE_STATES, LiveState, NodeState, PoolState, mc_name_for_pool, rendered_image
+from reconciler.model import FAILED_NODE_STATES, LiveState, NodeState, PoolState, mc_name_for_pool
+from reconciler.render import rendered_image
 from reconciler.rollout.decision import NodeProgress
 
 

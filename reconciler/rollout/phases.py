@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from reconciler.model import DesiredState, LiveState, PoolState
+from reconciler.model import DesiredState, LiveState, OnDegraded, PoolState
 from reconciler.rollout import observe
-from reconciler.rollout.decision import NodeProgress, Phase
+from reconciler.rollout.decision import WRITTEN_REASON, NodeProgress, Phase
 from reconciler.rollout.memory import FailedRevision, PoolRecord, RecordKind
 from reconciler.rollout.observe import Blocker
 from reconciler.rollout.targets import PoolTarget
@@ -122,7 +122,7 @@ def _track(target: PoolTarget, record: PoolRecord, ctx: Context) -> Standing:
         return Standing(target, record, Phase.DONE, "rolled out and baked", nodes=nodes)
     if not rendered:
         return _moving(
-            target, record, Phase.WRITTEN, "MachineConfig written; waiting for the render", nodes, ctx
+            target, record, Phase.WRITTEN, WRITTEN_REASON, nodes, ctx
         )
     if all(observe.is_updated(p) for p in pools):
         return _baking(target, record, nodes, ctx)
@@ -155,12 +155,12 @@ def _degraded(
     policy = ctx.desired.policy
     rollback = (
         not record.done
-        and policy.on_degraded == "rollback"
+        and policy.on_degraded is OnDegraded.ROLLBACK
         and record.kind is not RecordKind.RESTORE
         and record.previous_known
     )
     reason = f"{where}{degraded.reason}"  # the phase (degraded) is shown beside it
-    if not record.done and policy.on_degraded == "rollback" and not record.previous_known:
+    if not record.done and policy.on_degraded is OnDegraded.ROLLBACK and not record.previous_known:
         reason += " (not rolled back: the previous MachineConfig is unknown, it was not written by us)"
     return Standing(
         target, record, Phase.DEGRADED, reason, rollback_due=rollback, blocker=degraded, nodes=nodes

@@ -16,6 +16,7 @@ from mcosim import Simulator
 from mcosim.resources import MACHINE_CONFIGS, POOLS
 from reconciler.cluster import Cluster
 from reconciler.controller.reconcile import PassResult, Reconciler
+from reconciler.report import change_line
 from reconciler.source import GitSource
 
 STEP = 30.0  # simulated seconds between passes
@@ -93,7 +94,7 @@ class World:
         raise AssertionError(f"not done after {limit} simulated seconds: {self.passes[-1].decision.summary}")
 
     def written(self) -> list[str]:
-        return [line for result in self.passes for line in result.applied]
+        return [change_line(c) for result in self.passes for c in result.written]
 
     # ---- the cluster as the simulator stores it ----------------------------------------------------
     def mc(self, name: str) -> dict[str, Any] | None:

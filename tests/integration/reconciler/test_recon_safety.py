@@ -133,7 +133,7 @@ def test_a_hand_edited_mc_is_reported_and_restored(world: World) -> None:
     plan = world.reconciler().read()[2]
     (action,) = plan.actions
     assert action.kind is ActionKind.UPDATE
-    drift = " | ".join(action.drift)
+    drift = " | ".join(str(d) for d in action.drift)
     assert "spec.osImageURL" in drift and "kernelArguments" in drift, drift
     world.converge()
     restored = world.mc(MC)
@@ -145,7 +145,7 @@ def test_a_hand_deleted_mc_is_recreated(world: World) -> None:
     start_bound(world)
     world.sim.store.delete(MACHINE_CONFIGS, MC)
     (action,) = world.reconciler().read()[2].actions
-    assert action.kind is ActionKind.CREATE and "deleted outside git" in action.drift
+    assert action.kind is ActionKind.CREATE and "deleted outside git" in [str(d) for d in action.drift]
     world.converge()
     recreated = world.mc(MC)
     assert recreated is not None and recreated["spec"] == {"osImageURL": HOTFIX1}

@@ -23,6 +23,7 @@ from mcosim.resources import MACHINE_CONFIGS, POOLS
 from reconciler.cluster import Cluster, RequestPolicy
 from reconciler.controller.reconcile import PassResult, Reconciler
 from reconciler.errors import ReconcilerError
+from reconciler.report import change_line
 from reconciler.rollout import Phase, PoolProgress
 from reconciler.source import GitSource
 
@@ -114,7 +115,7 @@ class RolloutWorld:
         """One reconcile pass (its writes logged), then `advance` simulated seconds."""
         result = self.reconciler.reconcile()
         self.passes.append(result)
-        self.writes += [(self.now, line) for line in result.applied]
+        self.writes += [(self.now, change_line(c)) for c in result.written]
         assert self.sim.engine.errors == []
         if advance:
             self.sim.advance(advance)

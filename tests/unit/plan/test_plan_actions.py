@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from plan_builders import (
     BASE,
     COMMIT,
@@ -25,11 +26,13 @@ from reconciler.model import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
     ROLE_LABEL,
+    Action,
     ActionKind,
     Impact,
     MachineConfigInfo,
 )
-from reconciler.plan import desired_machine_config, make_plan
+from reconciler.ourmc import for_binding as desired_machine_config
+from reconciler.plan import make_plan
 
 
 def test_desired_machine_config_has_our_name_labels_and_annotations() -> None:
@@ -51,7 +54,7 @@ def test_new_binding_creates_and_reaches_the_inheriting_custom_pool() -> None:
     assert action.kind is ActionKind.CREATE
     assert (action.old_image, action.new_image) == (None, HOTFIX)
     assert action.desired == desired_machine_config(binding(), desired(binding()))
-    assert action.drift == ()
+    assert drift_text(action) == ()
     assert action.impact == Impact(pools=("worker", "infra"), nodes_to_reboot=5)
     assert not plan.blocked and not plan.in_sync
 
@@ -75,7 +78,7 @@ def test_image_bump_updates_with_the_field_difference() -> None:
     assert action.kind is ActionKind.UPDATE
     assert (action.old_image, action.new_image) == (HOTFIX, HOTFIX2)
     assert action.live_resource_version == "77"
-    assert action.drift == (f"spec.osImageURL: {HOTFIX} → {HOTFIX2}",)
+    assert drift_text(action) == (f"spec.osImageURL: {HOTFIX} → {HOTFIX2}",)
     assert action.impact.nodes_to_reboot == 5
 
 
@@ -83,7 +86,7 @@ def test_stage_change_updates_without_rebooting() -> None:
     plan = make_plan(desired(binding(stage=1)), live(ours(binding())))
     (action,) = plan.actions
     assert action.kind is ActionKind.UPDATE
-    assert action.drift == (f"metadata.annotations[{ANNOTATION_STAGE}]: 0 → 1",)
+    assert drift_text(action) == (f"metadata.annotations[{ANNOTATION_STAGE}]: 0 → 1",)
     assert action.impact.nodes_to_reboot == 0
 
 
@@ -91,7 +94,7 @@ def test_hand_edited_spec_is_restored_with_drift_listed() -> None:
     edited = ours(binding(), os_image_url=HOTFIX2, kernel_type="realtime", has_other_content=True)
     (action,) = make_plan(desired(binding()), live(edited)).actions
     assert action.kind is ActionKind.UPDATE
-    assert action.drift == (
+    assert drift_text(action) == (
         "spec (config, kernelArguments, …): content besides osImageURL added (edited outside git)",
         "spec.kernelType: realtime added (edited outside git)",
         f"spec.osImageURL: {HOTFIX2} → {HOTFIX}",
@@ -102,7 +105,7 @@ def test_removed_role_label_is_restored_and_reboots_because_the_pool_lost_the_im
     stripped = ours(binding(), role=None, labels=((MANAGED_BY_LABEL, MANAGED_BY_VALUE),))
     (action,) = make_plan(desired(binding()), live(stripped)).actions
     assert action.kind is ActionKind.UPDATE
-    assert action.drift == (f"metadata.labels[{ROLE_LABEL}]: missing (removed outside git)",)
+    assert drift_text(action) == (f"metadata.labels[{ROLE_LABEL}]: missing (removed outside git)",)
     assert action.impact == Impact(("worker", "infra"), 5)
 
 
@@ -110,7 +113,7 @@ def test_mc_deleted_by_hand_while_the_pool_runs_its_image_is_recreated_as_drift(
     pools = (pool("worker", current_image=HOTFIX, target_image=BASE), pool("infra", 2))
     (action,) = make_plan(desired(binding()), live(pools=pools)).actions
     assert action.kind is ActionKind.CREATE
-    assert action.drift == ("deleted outside git",)
+    assert drift_text(action) == ("deleted outside git",)
 
 
 def test_removed_binding_deletes_our_mc_and_warns_about_the_reboot_to_base() -> None:
@@ -168,3 +171,13 @@ def test_stray_managed_mc_with_another_name_is_pruned() -> None:
     kinds = {a.mc_name: a.kind for a in plan.actions}
     assert kinds == {"99-layering-worker": ActionKind.CREATE, "99-layering-worker-old": ActionKind.DELETE}
     assert sum(a.impact.nodes_to_reboot for a in plan.actions) == 0  # same image either way
+
+
+def drift_text(action: Action) -> tuple[str, ...]:
+    return tuple(str(d) for d in action.drift)
+
+
+@pytest.mark.parametrize("kind", [ActionKind.CREATE, ActionKind.UPDATE])
+def test_a_create_or_update_cannot_be_built_without_the_machine_config_to_write(kind: ActionKind) -> None:
+    with pytest.raises(ValueError, match="needs the MachineConfig to write"):
+        Action("worker", kind, "99-layering-worker", None, HOTFIX)

@@ -9,6 +9,8 @@ from reconciler.model import (
     Condition,
     DesiredMachineConfig,
     DesiredState,
+    Drift,
+    DriftKind,
     Impact,
     LiveState,
     Location,
@@ -49,8 +51,8 @@ def sample_plan() -> Plan:
         Action("master", ActionKind.UNCHANGED, "99-layering-master", BASE, BASE),
         Action("worker", ActionKind.UPDATE, "99-layering-worker", HOTFIX, HOTFIX2, WORKER, wanted(WORKER),
                live_resource_version="41",
-               drift=(f"spec.osImageURL: {HOTFIX} → {HOTFIX2}",
-                      "spec.kernelType: realtime added (edited outside git)"),
+               drift=(Drift(DriftKind.CHANGED, "spec.osImageURL", HOTFIX, HOTFIX2),
+                      Drift(DriftKind.ADDED, "spec.kernelType", "realtime")),
                impact=Impact(("worker",), 2)),
     )  # fmt: skip
     problems = (

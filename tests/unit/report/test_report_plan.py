@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from report_builders import BASE, COMMIT, HOTFIX, HOTFIX2, REPO, sample_plan
+from report_builders import BASE, CANARY, COMMIT, HOTFIX, HOTFIX2, REPO, sample_plan, wanted
 
 from reconciler.model import Action, ActionKind, Impact, Plan
 from reconciler.report import plan_to_dict, render_plan, summary_line
@@ -42,6 +42,10 @@ def test_plan_dict_has_the_documented_shape() -> None:
         "drift": [
             f"spec.osImageURL: {HOTFIX} → {HOTFIX2}",
             "spec.kernelType: realtime added (edited outside git)",
+        ],
+        "driftDetails": [
+            {"kind": "changed", "field": "spec.osImageURL", "live": HOTFIX, "desired": HOTFIX2},
+            {"kind": "added", "field": "spec.kernelType", "live": "realtime", "desired": None},
         ],
         "impact": {"pools": ["worker"], "nodesToReboot": 2},
         "desired": {
@@ -102,7 +106,7 @@ def test_markdown_is_a_pull_request_comment() -> None:
 
 def test_markdown_escapes_pipes_inside_cells() -> None:
     plan = sample_plan()
-    odd = Action("x|y", ActionKind.CREATE, "99-layering-x", None, BASE, impact=Impact((), 0))
+    odd = Action("x|y", ActionKind.CREATE, "99-layering-x", None, BASE, desired=wanted(CANARY), impact=Impact((), 0))
     text = render_plan(Plan(plan.repo, plan.commit, (odd,)), "markdown")
     assert "| x\\|y | **create** |" in text
 
@@ -119,7 +123,8 @@ def test_in_sync_plan_says_so() -> None:
 
 def test_summary_says_one_node_in_the_singular() -> None:
     one = Action(
-        "canary", ActionKind.CREATE, "99-layering-canary", None, HOTFIX, impact=Impact(("canary",), 1)
+        "canary", ActionKind.CREATE, "99-layering-canary", None, HOTFIX, desired=wanted(CANARY),
+        impact=Impact(("canary",), 1),
     )
     assert summary_line(Plan(REPO, COMMIT, (one,))).endswith("(1 node will reboot)")
 

@@ -1,26 +1,25 @@
-"""A model of the render controller's osImageURL choice, enough to predict what a change reaches.
+"""The render controller's osImageURL choice: the one home of the render-order rule. Pure.
 
 The MCO selects the MachineConfigs whose role label the pool selects, orders worker-role MCs first
 (by name) and then the rest (by name), and the last one with a non-empty osImageURL wins; with none,
-the release base image is used.
+the release base image is used. Used by plan/ (what a change reaches, what shadows ours) and
+rollout/ (what a pool renders once our MachineConfig is gone).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from reconciler.model import (
-    LiveState,
-    MachineConfigInfo,
-    PoolState,
-    mc_name_for_pool,
-    render_key,
-    rendered_image,
-)
+from reconciler.model import WORKER_ROLE, LiveState, MachineConfigInfo, PoolState, mc_name_for_pool
 
 __all__ = [
     "inheriting_pools", "pools_selecting", "render_key", "rendered_image", "selected", "shadowing", "winner",
 ]
+
+
+def render_key(mc: MachineConfigInfo) -> tuple[int, str]:
+    """The MCO's render order: worker-role MachineConfigs first, then the rest, each by name."""
+    return (0 if mc.role == WORKER_ROLE else 1, mc.name)
 
 
 def selected(pool: PoolState, mcs: Iterable[MachineConfigInfo]) -> list[MachineConfigInfo]:
@@ -32,6 +31,12 @@ def winner(pool: PoolState, mcs: Iterable[MachineConfigInfo]) -> MachineConfigIn
     """The MC whose osImageURL the pool's rendered config carries (None: the base image)."""
     with_image = [mc for mc in selected(pool, mcs) if mc.os_image_url]
     return with_image[-1] if with_image else None
+
+
+def rendered_image(pool: PoolState, mcs: Iterable[MachineConfigInfo], base_image: str) -> str:
+    """The osImageURL the pool renders from `mcs`: the last one in render order that sets it, else the base."""
+    found = winner(pool, mcs)
+    return found.os_image_url if found is not None else base_image
 
 
 def shadowing(pool: PoolState, ours: MachineConfigInfo, mcs: Iterable[MachineConfigInfo]) -> list[str]:

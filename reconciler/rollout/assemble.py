@@ -1,16 +1,30 @@
-"""Turning standings into the Decision: per-pool progress in words, halted / done, a summary line."""
+"""Turning standings into the Decision: per-pool progress in words, halted / done, a summary line.
+
+A decision is worded as what its writes will do (`next: write MachineConfig/…`), which is what a
+read-only `plan` or `status` shows; `after_writes` rewords it once a pass has made those writes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
 from reconciler.model import LiveState, Plan
-from reconciler.rollout.decision import HALTING_PHASES, Decision, Phase, PoolProgress, WindowStatus, Write
+from reconciler.rollout.decision import (
+    HALTING_PHASES,
+    NEXT,
+    WRITTEN_REASON,
+    Decision,
+    Phase,
+    PoolProgress,
+    WindowStatus,
+    Write,
+)
 from reconciler.rollout.memory import Memory, PoolRecord
 from reconciler.rollout.phases import Standing
 
 
-def assemble(
+def decision(
     standings: Sequence[Standing],
     writes: tuple[Write, ...],
     memory: Memory,
@@ -23,7 +37,22 @@ def assemble(
     )
     halted = any(p.phase in HALTING_PHASES for p in pools)
     done = not plan.blocked and not writes and all(p.phase is Phase.DONE for p in pools)
-    return Decision(writes, memory, pools, halted, done, _summary(pools, plan, halted, done))
+    blocked_by = str(plan.blocking[0]) if plan.blocking else ""
+    return Decision(writes, memory, pools, halted, done, _summary(pools, blocked_by, halted, done))
+
+
+def after_writes(decision: Decision, pools: Collection[str]) -> Decision:
+    """The decision once the writes of `pools` went out: those pools now wait for the render."""
+    reworded = tuple(
+        replace(p, phase=Phase.WRITTEN, reason=WRITTEN_REASON)
+        if p.pool in pools and p.reason.startswith(NEXT)
+        else p
+        for p in decision.pools
+    )
+    if reworded == decision.pools:
+        return decision
+    summary = _summary(reworded, "", decision.halted, decision.done)
+    return replace(decision, pools=reworded, summary=summary)
 
 
 def _progress(s: Standing, live: LiveState, windows: Mapping[str, WindowStatus]) -> PoolProgress:
@@ -70,20 +99,22 @@ def _stale_reason(record: PoolRecord | None, image: str | None, live: LiveState)
     )
 
 
-def _summary(pools: Sequence[PoolProgress], plan: Plan, halted: bool, done: bool) -> str:
-    blocking = plan.blocking
-    if blocking:
-        return f"blocked by preflight: {blocking[0]}"
+def _summary(pools: Sequence[PoolProgress], blocked_by: str, halted: bool, done: bool) -> str:
+    if blocked_by:
+        return f"blocked by preflight: {blocked_by}"
     if halted:
         first = next(p for p in pools if p.phase in HALTING_PHASES)
         return f"halted: {first.pool} is {first.phase.value}: {first.reason}"
     if done:
         return f"done: {len(pools)} pool(s) rolled out and baked" if pools else "done: nothing to roll out"
     busy = [p for p in pools if p.phase is not Phase.DONE]
-    return "in progress: " + "; ".join(f"{p.pool} {_phase_and_reason(p)}" for p in busy)
+    moving = any(p.phase is not Phase.WAITING for p in busy)  # else nothing has started yet
+    return ("in progress: " if moving else "pending: ") + "; ".join(f"{p.pool} {phase_and_reason(p)}" for p in busy)
 
 
-def _phase_and_reason(pool: PoolProgress) -> str:
-    if not pool.reason or pool.reason.startswith(pool.phase.value):
+def phase_and_reason(pool: PoolProgress) -> str:
+    """`rolling: worker 1/3 updated`: the phase, then the reason unless it already starts with it
+    (or says what the pass will write next: `next: write MachineConfig/…`)."""
+    if not pool.reason or pool.reason.startswith((pool.phase.value, NEXT)):
         return pool.reason or pool.phase.value
     return f"{pool.phase.value}: {pool.reason}"

@@ -1,0 +1,48 @@
+"""`ClusterPort`: what the controller needs from a cluster. `Cluster` implements it over the
+Kubernetes API; tests wrap it (to inject crashes between writes, say) without touching the pass.
+
+The controller imports this module and nothing else of `reconciler.cluster`; cli.py builds the
+concrete `Cluster`. Every method raises the project's ClusterError tree (reconciler.errors).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from reconciler.model import DesiredMachineConfig, LiveState
+
+
+class ClusterPort(Protocol):
+    def read_live(self, now: float) -> LiveState:
+        """MachineConfigs, pools, nodes and the base image, read fresh; `now` stamps the read."""
+        ...
+
+    def create_machine_config(self, mc: DesiredMachineConfig) -> str:
+        """Returns the new resourceVersion. Conflict (AlreadyExists) when the name is taken."""
+        ...
+
+    def update_machine_config(self, mc: DesiredMachineConfig, resource_version: str) -> str:
+        """Replace our MC; Refused if it is not ours, Conflict if it changed since resource_version."""
+        ...
+
+    def delete_machine_config(self, name: str, resource_version: str) -> None:
+        """Delete our MC; Refused if it is not ours, Conflict if it changed since resource_version."""
+        ...
+
+    def set_pool_paused(self, pool: str, paused: bool) -> None:
+        """A patch of the pool's spec.paused alone."""
+        ...
+
+    def load_memory(self) -> dict[str, Any]:
+        """The persisted rollout memory ({} if none yet)."""
+        ...
+
+    def save_memory(self, doc: dict[str, Any]) -> None:
+        """Conflict if another writer saved since our last load/save."""
+        ...
+
+    def record_event(
+        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal"
+    ) -> None:
+        """Best effort: never raises for cluster errors."""
+        ...
