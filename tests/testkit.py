@@ -1,13 +1,25 @@
-"""What the suites share: the simulator's image references (mcosim/data/images.json) and real git."""
+"""What the suites share: the simulator's image references (mcosim/data/images.json), real git, and
+a cluster port that kills a pass before or after any write (for resume and chaos tests)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+
+from reconciler.model import DesiredMachineConfig, LiveState
+
+if TYPE_CHECKING:
+    from reconciler.cluster.port import ClusterPort
+
+T = TypeVar("T")
 
 BASE_4163 = (
     "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:d8a8c5edf9d012533f213a3694b60a58f5bfdcc5a0abef9a2a9ff5928f3709c9"
@@ -44,3 +56,68 @@ def kubectl_binary() -> str:
             pytest.fail("kubectl is required in CI but is not on PATH")
         pytest.skip("kubectl is not on PATH")
     return binary
+
+
+# ---- a cluster port that dies mid-pass ---------------------------------------------------------
+class Crash(BaseException):  # not an Exception: no handler in the code under test may swallow a kill
+    """The pass was killed here, as by kill -9: nothing below the port may catch it."""
+
+
+class Moment(StrEnum):
+    BEFORE = "before"  # the write never reaches the cluster
+    AFTER = "after"  # the write is done, the process dies before it learns so
+
+
+@dataclass
+class CrashingCluster:
+    """A ClusterPort around a real one that raises Crash at its `crash_at`-th write (1-based), before or
+    after the write reaches the cluster; `writes` logs every write that reached it, in order.
+
+    Writes are the MachineConfig creates, updates and deletes, pool pauses and memory saves. Events are
+    passed through uncounted (best effort, no state), reads too.
+    """
+
+    inner: ClusterPort
+    crash_at: int | None = None
+    moment: Moment = Moment.BEFORE
+    writes: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def read_live(self, now: float) -> LiveState:
+        return self.inner.read_live(now)
+
+    def load_memory(self) -> dict[str, Any]:
+        return self.inner.load_memory()
+
+    def record_event(
+        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal"
+    ) -> None:
+        self.inner.record_event(subject_kind, subject_name, reason, message, event_type)
+
+    def create_machine_config(self, mc: DesiredMachineConfig) -> str:
+        return self._write(f"create {mc.name} {mc.os_image_url}", lambda: self.inner.create_machine_config(mc))
+
+    def update_machine_config(self, mc: DesiredMachineConfig, resource_version: str) -> str:
+        return self._write(
+            f"update {mc.name} {mc.os_image_url}", lambda: self.inner.update_machine_config(mc, resource_version)
+        )
+
+    def delete_machine_config(self, name: str, resource_version: str) -> None:
+        self._write(f"delete {name}", lambda: self.inner.delete_machine_config(name, resource_version))
+
+    def set_pool_paused(self, pool: str, paused: bool) -> None:
+        self._write(f"{'pause' if paused else 'unpause'} {pool}", lambda: self.inner.set_pool_paused(pool, paused))
+
+    def save_memory(self, doc: dict[str, Any]) -> None:
+        self._write("save memory", lambda: self.inner.save_memory(doc))
+
+    def _write(self, what: str, write: Callable[[], T]) -> T:
+        self.count += 1
+        dies = self.count == self.crash_at
+        if dies and self.moment is Moment.BEFORE:
+            raise Crash(f"killed before write {self.count} ({what})")
+        done = write()
+        self.writes.append(what)
+        if dies:
+            raise Crash(f"killed after write {self.count} ({what})")
+        return done

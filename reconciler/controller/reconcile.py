@@ -78,12 +78,24 @@ class Reconciler:
     ref: str | None = None
     clock: Callable[[], float] = time.time
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
+    _parsed: dict[tuple[str, str], DesiredState] = field(default_factory=dict, repr=False, compare=False)
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""
-        desired = load_desired(self.source.snapshot(self.ref))
+        desired = self._load(self.source.snapshot(self.ref))
         live = self.cluster.read_live(self.clock())
         return desired, live, make_plan(desired, live, self._inspect(desired))
+
+    def _load(self, snapshot: Snapshot) -> DesiredState:
+        """A commit always holds the same files: parse each commit once (the last one is kept)."""
+        key = (snapshot.repo, snapshot.commit)
+        if snapshot.commit and key in self._parsed:
+            return self._parsed[key]
+        desired = load_desired(snapshot)
+        if snapshot.commit:
+            self._parsed.clear()
+            self._parsed[key] = desired
+        return desired
 
     def _inspect(self, desired: DesiredState) -> dict[str, ImageInfo]:
         if self.images is None:

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from testkit import GIT_ENV, git
 
 from mcosim import SimConfig, Simulator
 from mcosim.resources import MACHINE_CONFIGS, POOLS
-from reconciler.cluster import Cluster, RequestPolicy
+from reconciler.cluster import Cluster, ClusterPort, RequestPolicy
 from reconciler.controller.reconcile import PassResult, Reconciler
 from reconciler.errors import ReconcilerError
 from reconciler.report import change_line
@@ -135,6 +135,17 @@ class RolloutWorld:
     def now(self) -> float:
         return self.sim.clock.now()
 
+    def use(self, port: ClusterPort) -> None:
+        """Run the passes through `port` (a wrapper around this world's cluster, say)."""
+        self.reconciler = replace(self.reconciler, cluster=port)
+
+    def restart(self) -> Cluster:
+        """A new reconciler process: a fresh connection and nothing kept in memory but the cluster."""
+        self.cluster.close()
+        self.cluster = Cluster.connect(str(self.kubeconfig), policy=FAST)
+        self.use(self.cluster)
+        return self.cluster
+
     def progress(self, result: PassResult, pool: str) -> PoolProgress:
         found = result.decision.pool(pool)
         assert found is not None, f"no progress for {pool}: {result.decision.summary}"
@@ -180,10 +191,11 @@ def open_world(tmp: Path, options: WorldOptions | None = None) -> Iterator[Rollo
         repo = BindingsRepo(tmp / "bindings")
         source = GitSource(str(repo.path), cache_dir=tmp / "cache")
         reconciler = Reconciler(source, cluster, clock=sim.clock.now)
+        world = RolloutWorld(sim, repo, kubeconfig, cluster, reconciler)
         try:
-            yield RolloutWorld(sim, repo, kubeconfig, cluster, reconciler)
+            yield world
         finally:
-            cluster.close()
+            world.cluster.close()
         assert sim.engine.errors == []
 
 

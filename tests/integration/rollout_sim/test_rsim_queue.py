@@ -31,3 +31,25 @@ def test_plan_shows_the_queue_stages_and_the_next_window(world: RolloutWorld) ->
     status = world.cli("status", "--repo", ".", "-o", "json")
     assert status.returncode == 0, status.stderr
     assert {row["pool"] for row in json.loads(status.stdout)["rollout"]} == {"canary", "worker"}
+
+
+def test_plan_and_status_word_the_phase_as_what_the_next_pass_would_do(world: RolloutWorld) -> None:
+    world.repo.policy(policy_yaml(bake="5m"))
+    world.repo.bind("canary", HOTFIX1, stage=0)
+    world.repo.bind("worker", HOTFIX1, stage=1)
+    world.repo.commit("canary, then worker")
+    next_write = "next: write MachineConfig/99-layering-canary"
+
+    planned = {row["pool"]: row for row in json.loads(world.cli("plan", "--repo", ".", "-o", "json").stdout)["rollout"]}
+    assert planned["canary"]["phase"] == "waiting" and planned["canary"]["reason"] == next_write
+    shown = world.cli("status", "--repo", ".").stdout  # the rollout order, then its summary line
+    assert next_write in shown and "writing our MachineConfig" not in shown
+    assert "in progress" not in shown and "pending: canary next: write" in shown
+    status = json.loads(world.cli("status", "--repo", ".", "-o", "json").stdout)
+    assert {p["name"]: p["phase"] for p in status["pools"]}["canary"] == next_write
+    assert world.our_image("canary") is None  # nothing was written: the words say what would happen
+
+    synced = world.cli("sync", "--repo", ".")
+    assert synced.returncode == 0, synced.stderr
+    assert f"created MachineConfig/99-layering-canary ({HOTFIX1})" in synced.stdout
+    assert "in progress: canary written: MachineConfig written; waiting for the render" in synced.stdout
