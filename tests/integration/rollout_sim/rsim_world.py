@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ class WorldOptions:
     workers: int = 3
 
 
-def open_world(tmp: Path, options: WorldOptions | None = None) -> Iterator[RolloutWorld]:
+def open_world(tmp: Path, options: WorldOptions | None = None) -> Generator[RolloutWorld, None, None]:
     """A started world; stops the simulator (and asserts its controllers never failed) afterwards."""
     options = options or WorldOptions()
     config = SimConfig(clock="virtual", pools=dict(options.pools), workers=options.workers, masters=1)

@@ -14,8 +14,8 @@ from reconciler.rollout import Memory, Phase, RestoreMachineConfig
 BAKE = 600.0
 
 
-def canary_then_worker(world: RolloutWorld, canary: str = HOTFIX1, **policy: str) -> None:
-    world.repo.policy(policy_yaml(bake="10m", **policy))
+def canary_then_worker(world: RolloutWorld, canary: str = HOTFIX1) -> None:
+    world.repo.policy(policy_yaml(bake="10m"))
     world.repo.bind("canary", canary, stage=0)
     world.repo.bind("worker", HOTFIX1, stage=1)
     world.repo.commit("canary, then worker")

@@ -9,7 +9,7 @@ nothing kept but what the cluster holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +80,9 @@ def bad_canary(world: RolloutWorld) -> None:
 
 CANARY, WORKER = "99-layering-canary", "99-layering-worker"
 SCENARIOS = {
-    "two-stage": Scenario(nothing, two_stage_commit, done, (f"create {CANARY} {HOTFIX1}", f"create {WORKER} {HOTFIX1}")),
+    "two-stage": Scenario(
+        nothing, two_stage_commit, done, (f"create {CANARY} {HOTFIX1}", f"create {WORKER} {HOTFIX1}")
+    ),
     "removal": Scenario(rolled_out, remove_both, done, (f"delete {CANARY}", f"delete {WORKER}")),
     "rollback": Scenario(
         rolled_out_with_rollback, bad_canary, canary_rolled_back,
@@ -114,7 +116,7 @@ def converge(
 
 def scenario_run(tmp: Path, scenario: Scenario, crash_at: int | None, moment: Moment) -> tuple[list[str], int]:
     """Every write the passes under test make (memory saves included) and how many kills happened."""
-    worlds: Iterator[RolloutWorld] = open_world(tmp, SMALL)
+    worlds: Generator[RolloutWorld, None, None] = open_world(tmp, SMALL)
     world = next(worlds)
     try:
         scenario.setup(world)
