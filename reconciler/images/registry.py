@@ -60,6 +60,7 @@ class RegistryInspector:
         try:
             return self._fetch(url, None)
         except urllib.error.HTTPError as exc:
+            exc.close()  # the error is the reply: release its connection
             challenge = exc.headers.get("WWW-Authenticate", "") if exc.code == 401 else ""
             if not challenge.lower().startswith("bearer"):
                 raise _classify(exc) from None
@@ -67,6 +68,7 @@ class RegistryInspector:
         try:
             return self._fetch(url, token)
         except urllib.error.HTTPError as exc:
+            exc.close()
             raise _classify(exc) from None
 
     def _fetch(self, url: str, token: str | None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from testkit import HOTFIX2
 PLAN_KEYS = {"schemaVersion", "kind", "repo", "commit", "inSync", "blocked", "summary", "actions", "problems",
              "rollout"}
 ACTION_KEYS = {"pool", "action", "machineConfig", "oldImage", "newImage", "binding", "liveResourceVersion",
-               "drift", "impact", "desired"}
+               "drift", "driftDetails", "impact", "desired"}
 SUMMARY_KEYS = {"create", "update", "delete", "unchanged", "nodesToReboot"}
 BINDING_KEYS = {"name", "stage", "window", "acceptConflicts", "location"}
 DESIRED_KEYS = {"name", "labels", "annotations", "spec"}

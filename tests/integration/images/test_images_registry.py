@@ -93,3 +93,4 @@ def test_anonymous_bearer_token_dance() -> None:
         assert info.found and info.base_name == BASE, info
     finally:
         server.shutdown()
+        server.server_close()

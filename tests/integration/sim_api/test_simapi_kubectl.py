@@ -171,7 +171,7 @@ def test_get_mcp_watch_prints_changes(kubeconfig: Path, tmp_path: Path, store: S
         assert words(proc.stdout.readline()) == "worker rendered-worker-abc True False False 2 2 2 1 0s"
     finally:
         proc.kill()
-        proc.wait()
+        proc.communicate()  # also closes the pipes
 
 
 def test_wait_for_condition(kubectl: Kubectl, store: Store) -> None:

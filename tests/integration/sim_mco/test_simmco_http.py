@@ -173,7 +173,8 @@ def test_sim_up_serves_until_terminated(tmp_path: Path) -> None:
         assert len(nodes) == 1
     finally:
         proc.terminate()
-        assert proc.wait(timeout=20) == 0
+        proc.communicate(timeout=20)  # also closes the pipes
+        assert proc.returncode == 0
 
 
 def kubectl(kubeconfig: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:

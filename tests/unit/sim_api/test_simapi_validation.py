@@ -20,9 +20,22 @@ def causes(rt: object, obj: dict[str, object]) -> list[tuple[str, str]]:
     return [(c["field"], c["message"]) for c in err.value.details["causes"]]  # type: ignore[index]
 
 
+VALID_SPEC: dict[str, object] = {
+    "osImageURL": "quay.io/a@sha256:" + "0" * 64, "kernelArguments": None, "extensions": ["usbguard"],
+    "fips": False, "kernelType": "realtime", "config": {},
+}
+
+
 def test_valid_machine_configs_pass() -> None:
-    validate(MACHINE_CONFIGS, mc(osImageURL="quay.io/a@sha256:" + "0" * 64, kernelArguments=None,
-                                 extensions=["usbguard"], fips=False, kernelType="realtime", config={}))
+    obj = mc(**VALID_SPEC)
+    assert validate(MACHINE_CONFIGS, obj) is None
+    assert obj == mc(**VALID_SPEC)  # validation never rewrites the object
+
+
+@pytest.mark.parametrize("field", ["osImageURL", "extensions", "fips", "kernelType"])
+def test_each_field_of_the_valid_machine_config_is_checked(field: str) -> None:
+    broken = {**VALID_SPEC, field: 7 if field != "fips" else "no"}
+    assert [f for f, _ in causes(MACHINE_CONFIGS, mc(**broken))] == [f"spec.{field}"]
 
 
 def test_type_errors_read_like_the_crd_schema() -> None:
