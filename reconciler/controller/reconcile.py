@@ -78,7 +78,7 @@ class Reconciler:
     ref: str | None = None
     clock: Callable[[], float] = time.time
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
-    _parsed: dict[tuple[str, str], DesiredState] = field(default_factory=dict, repr=False, compare=False)
+    _parsed: dict[tuple[str, str], DesiredState] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""

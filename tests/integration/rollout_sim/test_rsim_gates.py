@@ -4,6 +4,8 @@ metadata-only updates, preflight blocking, overrun: finish and pools paused by s
 
 from __future__ import annotations
 
+import threading
+
 from rsim_world import RolloutWorld, policy_yaml
 from testkit import BAD_IMAGE, HOTFIX1, HOTFIX2
 
@@ -138,3 +140,20 @@ def test_a_pool_paused_by_someone_else_blocks_the_start(world: RolloutWorld) -> 
     reason = world.progress(result, "canary").reason
     assert reason == "MachineConfigPool/canary is paused by someone else; it must be unpaused first"
     assert world.our_image("canary") is None and world.pool_spec("canary")["paused"] is True
+
+
+def test_a_pass_stopped_before_its_writes_skips_them_and_the_next_pass_makes_them(world: RolloutWorld) -> None:
+    world.repo.policy(policy_yaml(bake="5m"))
+    world.repo.bind("canary", HOTFIX1)
+    world.repo.commit("canary")
+    stopping = threading.Event()
+    stopping.set()
+    stopped = world.reconciler.reconcile(stop=stopping)
+    assert [(c.verb, c.subject, c.reason) for c in stopped.changes] == [
+        (Verb.SKIPPED, "MachineConfig/99-layering-canary", "the reconciler is stopping")
+    ]
+    assert stopped.written == () and world.our_image("canary") is None
+    assert world.progress(stopped, "canary").reason == "next: write MachineConfig/99-layering-canary"
+    resumed = world.step(advance=0)
+    assert [(c.verb, c.name) for c in resumed.changes] == [(Verb.CREATED, "99-layering-canary")]
+    assert world.our_image("canary") == HOTFIX1
