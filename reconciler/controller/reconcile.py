@@ -122,24 +122,31 @@ class Reconciler:
         memory = decision.memory.to_dict()
         if memory != result.saved_memory:
             self.cluster.save_memory(memory)
-        changes: list[Change] = []
-        for write in decision.writes:
-            if stop is not None and stop.is_set():
-                changes.append(replace(_planned(write), verb=Verb.SKIPPED, reason=STOPPING))
-                continue
-            change = self._execute(write)
-            changes.append(change)
-            if change.wrote:
-                self.cluster.record_event(
-                    change.kind, change.name, event_reason(change),
-                    f"{change_line(change)} (commit {result.plan.commit[:12]})",
-                )
-            log.debug("%s", change_line(change))
+        changes = self._write(decision.writes, result.plan.commit, stop)
         if result.plan.blocked:  # only containment (rollback restores, window pauses) went out
             raise Blocked("\n".join([str(p) for p in result.plan.blocking]
                                      + [f"(still done: {change_line(c)})" for c in changes if c.wrote]))
         started = {w.pool for w, c in zip(decision.writes, changes, strict=True) if isinstance(w, Action) and c.wrote}
-        return replace(result, decision=after_writes(decision, started), changes=tuple(changes))
+        return replace(result, decision=after_writes(decision, started), changes=changes)
+
+    def _write(self, writes: tuple[Write, ...], commit: str, stop: threading.Event | None) -> tuple[Change, ...]:
+        """Execute in order; once `stop` is set, the rest are skipped (the next pass decides them again)."""
+        changes: list[Change] = []
+        for write in writes:
+            if stop is not None and stop.is_set():
+                changes.append(replace(_planned(write), verb=Verb.SKIPPED, reason=STOPPING))
+                continue
+            change = self._execute(write)
+            self._record(change, commit)
+            changes.append(change)
+        return tuple(changes)
+
+    def _record(self, change: Change, commit: str) -> None:
+        """An Event on the object written, so `oc describe` shows what the reconciler did and why."""
+        log.debug("%s", change_line(change))
+        if change.wrote:
+            message = f"{change_line(change)} (commit {commit[:12]})"
+            self.cluster.record_event(change.kind, change.name, event_reason(change), message)
 
     @staticmethod
     def windows(desired: DesiredState, now: float) -> dict[str, WindowStatus]:
