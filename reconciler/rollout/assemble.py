@@ -24,7 +24,7 @@ from reconciler.rollout.memory import Memory, PoolRecord
 from reconciler.rollout.phases import Standing
 
 
-def decision(
+def build(
     standings: Sequence[Standing],
     writes: tuple[Write, ...],
     memory: Memory,

@@ -50,7 +50,7 @@ def decide(
     pauses = [w for w in pausing.writes if w.paused]
     unpauses = [w for w in pausing.writes if not w.paused]
     writes: tuple[Write, ...] = (*restores, *pauses, *starts, *metadata, *unpauses)
-    return assemble.decision(standings, writes, new_memory, plan, live, windows)
+    return assemble.build(standings, writes, new_memory, plan, live, windows)
 
 
 def _active_failures(
