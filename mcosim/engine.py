@@ -45,7 +45,7 @@ class Engine:
         self._handlers: dict[str, Handler] = {}
         self._dirty: dict[str, dict[str, None]] = {}
         self._timers: list[tuple[float, int, str, str]] = []
-        self._pending_at: dict[tuple[str, str], float] = {}
+        self._pending: set[tuple[float, str, str]] = set()  # (when, kind, key) of every queued timer
         self._seq = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -61,11 +61,11 @@ class Engine:
         self._dirty[kind][key] = None
 
     def at(self, when: float, kind: str, key: str) -> None:
-        """Mark (kind, key) dirty at sim time `when`; an earlier pending timer for it is kept."""
-        pending = self._pending_at.get((kind, key))
-        if pending is not None and pending <= when:
+        """Mark (kind, key) dirty at sim time `when`. Every timer fires: a later one is never folded
+        into an earlier one, since the handler called early may only re-check and wait for it."""
+        if (when, kind, key) in self._pending:
             return
-        self._pending_at[(kind, key)] = when
+        self._pending.add((when, kind, key))
         self._seq += 1
         heapq.heappush(self._timers, (when, self._seq, kind, key))
 
@@ -73,12 +73,7 @@ class Engine:
         self.at(self.clock.now() + delay, kind, key)
 
     def next_timer(self) -> float | None:
-        while self._timers:
-            when, _, kind, key = self._timers[0]
-            if self._pending_at.get((kind, key)) == when:
-                return when
-            heapq.heappop(self._timers)  # superseded by an earlier timer that already fired
-        return None
+        return self._timers[0][0] if self._timers else None
 
     def wake(self) -> None:
         with self.store.changed:
@@ -141,7 +136,7 @@ class Engine:
     def _fire_due(self, now: float) -> None:
         while (when := self.next_timer()) is not None and when <= now:
             _, _, kind, key = heapq.heappop(self._timers)
-            del self._pending_at[(kind, key)]
+            self._pending.discard((when, kind, key))
             self.mark(kind, key)
 
     def _call(self, kind: str, key: str) -> None:

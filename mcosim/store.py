@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import bisect
 import builtins
-import copy
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from . import errors
 from .clock import Clock, rfc3339
@@ -23,6 +22,7 @@ from .resources import NAMESPACES, ResourceType
 from .selectors import field_selector, label_selector
 
 Obj = dict[str, Any]
+_T = TypeVar("_T")
 Listener = Callable[["WatchEvent"], None]
 
 
@@ -32,6 +32,15 @@ class WatchEvent:
     type: str  # ADDED | MODIFIED | DELETED
     rt: ResourceType
     obj: Obj
+
+
+def clone(value: _T) -> _T:
+    """A deep copy of a JSON-shaped value (dicts, lists, scalars), several times faster than deepcopy."""
+    if isinstance(value, dict):
+        return cast(_T, {k: clone(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return cast(_T, [clone(v) for v in value])
+    return value
 
 
 def _spec_part(rt: ResourceType, obj: Obj) -> Obj:
@@ -90,7 +99,7 @@ class Store:
 
     # ---- writes ------------------------------------------------------------------------------
     def create(self, rt: ResourceType, obj: Obj, dry_run: bool = False) -> Obj:
-        new = copy.deepcopy(obj)
+        new = clone(obj)
         meta = new.setdefault("metadata", {})
         name = meta.get("name") or ""
         if not name and meta.get("generateName"):
@@ -141,13 +150,13 @@ class Store:
 
     def _merge_for_update(self, rt: ResourceType, old: Obj, obj: Obj, subresource: str | None) -> Obj:
         if subresource == "status":
-            new = copy.deepcopy(old)
+            new = clone(old)
             if "status" in obj:
-                new["status"] = copy.deepcopy(obj["status"])
+                new["status"] = clone(obj["status"])
             else:
                 new.pop("status", None)
             return new
-        new = copy.deepcopy(obj)
+        new = clone(obj)
         new["apiVersion"], new["kind"] = rt.api_version, rt.kind
         meta = new.setdefault("metadata", {})
         for immutable in ("uid", "creationTimestamp", "generation", "resourceVersion", "namespace"):
@@ -155,7 +164,7 @@ class Store:
                 meta[immutable] = old["metadata"][immutable]
         if rt.status_subresource:
             if "status" in old:
-                new["status"] = copy.deepcopy(old["status"])
+                new["status"] = clone(old["status"])
             else:
                 new.pop("status", None)
         return new
@@ -170,7 +179,7 @@ class Store:
     ) -> Obj:
         """Read-copy-change-write under the lock (no conflict possible). For controllers."""
         with self.lock:
-            obj = copy.deepcopy(self.get(rt, name, namespace))
+            obj = clone(self.get(rt, name, namespace))
             change(obj)
             obj["metadata"].pop("resourceVersion", None)
             if rt.status_subresource and subresource is None:
@@ -195,7 +204,7 @@ class Store:
             if dry_run:
                 return old
             del self._objects[rt][(namespace, name)]
-            gone = copy.deepcopy(old)
+            gone = clone(old)
             self._rv += 1
             gone["metadata"]["resourceVersion"] = str(self._rv)
             self._record(WatchEvent(self._rv, "DELETED", rt, gone))

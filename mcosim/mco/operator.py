@@ -11,6 +11,7 @@ from ..engine import Engine
 from ..pdb import sync_budgets
 from ..registry import Registry
 from ..resources import CONFIGMAPS, MACHINE_CONFIGS, NODES, PDBS, PODS, POOLS
+from ..selectors import match_label_selector_object
 from ..store import Store, WatchEvent
 from . import constants as c
 from .daemon import Daemons
@@ -49,6 +50,7 @@ class MachineConfigOperator:
             seed,
         )
         self._pool_generation: dict[str, int] = {}
+        self._mc_labels: dict[str, dict[str, str]] = {}  # labels of each MC as last seen: who selected it
         self._pdb_namespaces: set[str] = set()
         engine.register("render", self.render.sync)
         engine.register("daemon", self.daemons.sync)
@@ -86,7 +88,14 @@ class MachineConfigOperator:
                     self.engine.mark("daemon", node)
                 self.render_all_later()
             return
-        self.render_all_later()
+        before = self._mc_labels.pop(name, None)
+        now = None if event.type == "DELETED" else dict(event.obj["metadata"].get("labels") or {})
+        if now is not None:
+            self._mc_labels[name] = now
+        for pool in self.store.items(POOLS):
+            selector = (pool.get("spec") or {}).get("machineConfigSelector")
+            if any(labels is not None and match_label_selector_object(selector, labels) for labels in (before, now)):
+                self.engine.after(RENDER_DELAY, "render", pool["metadata"]["name"])
 
     def _on_pool(self, event: WatchEvent) -> None:
         name = event.obj["metadata"]["name"]

@@ -23,6 +23,8 @@ class PoolIndex:
         self.pool_of: dict[str, str | None] = {}
         self.members: dict[str, set[str]] = {}
         self.node_labels: dict[str, dict[str, str]] = {}
+        self._by_label: dict[str, list[str]] = {}  # a matchLabels key → pools whose selector needs it
+        self._unindexed: list[str] = []  # pools selecting by expressions only
 
     def set_pools(self, pools: list[Obj]) -> bool:
         """Refresh the pools' nodeSelectors; True if membership had to be recomputed."""
@@ -31,6 +33,7 @@ class PoolIndex:
             return False
         self.selectors = selectors
         self.members = {name: set() for name in selectors}
+        self._index_selectors()
         for node, labels in list(self.node_labels.items()):
             self.pool_of[node] = None
             self._place(node, labels)
@@ -47,10 +50,23 @@ class PoolIndex:
         self.node_labels[name] = dict(labels)
         return old, self._place(name, labels)
 
+    def _index_selectors(self) -> None:
+        """Only pools whose first matchLabels key the node carries can select it: at 500 pools,
+        placing a node must not test every selector."""
+        self._by_label, self._unindexed = {}, []
+        for pool, selector in self.selectors.items():
+            keys = sorted(selector.get("matchLabels") or {})
+            if keys:
+                self._by_label.setdefault(keys[0], []).append(pool)
+            elif selector:
+                self._unindexed.append(pool)
+
+    def _candidates(self, labels: dict[str, str]) -> list[str]:
+        found = [pool for key in labels for pool in self._by_label.get(key, ())]
+        return found + self._unindexed
+
     def _place(self, name: str, labels: dict[str, str]) -> str | None:
-        matching = [
-            p for p, sel in self.selectors.items() if sel and match_label_selector_object(sel, labels)
-        ]
+        matching = [p for p in self._candidates(labels) if match_label_selector_object(self.selectors[p], labels)]
         pool = _precedence(matching)
         self.pool_of[name] = pool
         if pool is not None:
