@@ -190,6 +190,10 @@ class Runner:
         )
         log.close()
 
+    def has_logged(self) -> bool:
+        """The current run has written a log line (its first pass ended, or it wrote something)."""
+        return (self.logs / f"run-{self.starts:03d}.log").stat().st_size > 0
+
     def kill(self, why: str) -> None:
         assert self.process is not None
         assert self.process.poll() is None, f"reconciler run exited by itself ({self.process.returncode})"

@@ -114,11 +114,13 @@ class Scenario:
             if rng is None:
                 time.sleep(0.2)
                 continue
-            self._live_then_kill(rng.uniform(0.8, 3.0), converged)
+            self._live_then_kill(rng.uniform(0.8, 3.0), rng.random() < 0.5, converged)
 
-    def _live_then_kill(self, seconds: float, converged: Callable[[], bool]) -> None:
+    def _live_then_kill(self, seconds: float, after_a_pass: bool, converged: Callable[[], bool]) -> None:
+        """Kill `seconds` after the start; with `after_a_pass`, not before the run's first log line, so
+        that half of the runs make progress even where starting alone takes longer (a loaded machine)."""
         until = time.monotonic() + seconds
-        while time.monotonic() < until:
+        while time.monotonic() < until or (after_a_pass and not self.runner.has_logged()):
             if not self.own_node_ready():  # the node it runs on reboots: it dies with it
                 self.runner.kill("own node rebooting")
                 while not self.own_node_ready():
