@@ -35,6 +35,8 @@ def add_subcommands(subparsers: Any) -> None:
         description="Serve a simulated OpenShift cluster on 127.0.0.1.",
     )
     up.add_argument("--port", type=int, default=0, help="API port (default: a free one)")
+    up.add_argument("--tls-port", type=int, default=0, metavar="PORT",
+                    help="HTTPS port, for service-account tokens (default: a free one; context mcosim-tls)")
     up.add_argument("--kubeconfig-out", default=DEFAULT_KUBECONFIG, metavar="PATH")
     up.add_argument("--speed", type=float, default=1.0, metavar="X", help="run X times faster than real time")
     up.add_argument(
@@ -164,6 +166,7 @@ def up(args: argparse.Namespace) -> int:
         max_unavailable=max_unavailable,
         seed=args.seed,
         port=args.port,
+        tls_port=args.tls_port,
         failing_images=args.fail_image,
         blocked_drains=args.block_drain,
         failing_reboots=args.fail_reboot,
@@ -174,7 +177,8 @@ def up(args: argparse.Namespace) -> int:
     with Simulator(config) as sim:
         kubeconfig = sim.write_kubeconfig(args.kubeconfig_out)
         _wait_answering(sim.url)
-        print(f"mcosim API at {sim.url}, kubeconfig {kubeconfig}", flush=True)
+        print(f"mcosim API at {sim.url} (HTTPS {sim.api.https_url}, context mcosim-tls), "
+              f"kubeconfig {kubeconfig}", flush=True)
         while not stop.wait(0.5):
             pass
     return 0
