@@ -1,16 +1,19 @@
 """Just enough Kubernetes protobuf to read the request bodies kubectl sends that way.
 
 kubectl's typed clients post TokenRequest, SelfSubjectAccessReview and SelfSubjectRulesReview as
-`application/vnd.kubernetes.protobuf` and do not fall back to JSON on 415. A body is the magic
-`k8s\\x00` and a runtime.Unknown {1: TypeMeta, 2: raw object}; the object's fields are decoded by
-number (see the `protobuf:"…"` tags of k8s.io/api authorization/v1 and authentication/v1).
+`application/vnd.kubernetes.protobuf` and do not fall back to JSON on 415; so do its typed creates
+of namespaces, ConfigMaps, Secrets and ServiceAccounts. A body is the magic `k8s\\x00` and a
+runtime.Unknown {1: TypeMeta, 2: raw object}; the object's fields are decoded by number (see the
+`protobuf:"…"` tags of k8s.io/api core/v1, authorization/v1 and authentication/v1).
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from typing import Any
 
-from ..errors import bad_request
+from ..errors import ApiError, bad_request
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
@@ -107,3 +110,63 @@ def token_request(body: bytes) -> dict[str, Any]:
     if spec.get(4):
         out["expirationSeconds"] = int(spec[4][-1])
     return {"spec": out}
+
+
+# ---- typed creates (`kubectl create namespace|configmap|secret|serviceaccount`) ------------------
+def _map(msg: Fields, number: int, binary: bool = False) -> dict[str, str]:
+    out = {}
+    for entry in msg.get(number) or []:
+        pair = fields(bytes(entry))
+        key = _string(pair, 1)
+        value = bytes((pair.get(2) or [b""])[-1])
+        out[key] = base64.b64encode(value).decode() if binary else value.decode()
+    return out
+
+
+def _metadata(msg: Fields) -> dict[str, Any]:
+    meta = _message(msg, 1) or {}
+    out: dict[str, Any] = {k: _string(meta, i) for i, k in ((1, "name"), (2, "generateName"), (3, "namespace"))
+                           if _string(meta, i)}
+    for number, key in ((11, "labels"), (12, "annotations")):
+        if meta.get(number):
+            out[key] = _map(meta, number)
+    return out
+
+
+def _flag(msg: Fields, number: int) -> bool | None:
+    values = msg.get(number)
+    return bool(values[-1]) if values else None
+
+
+def _config_map(msg: Fields) -> dict[str, Any]:
+    out: dict[str, Any] = {"data": _map(msg, 2), "binaryData": _map(msg, 3, binary=True), "immutable": _flag(msg, 4)}
+    return {k: v for k, v in out.items() if v}
+
+
+def _secret(msg: Fields) -> dict[str, Any]:
+    out: dict[str, Any] = {"data": _map(msg, 2, binary=True), "type": _string(msg, 3) or "Opaque",
+                           "stringData": _map(msg, 4), "immutable": _flag(msg, 5)}
+    return {k: v for k, v in out.items() if v}
+
+
+def _service_account(msg: Fields) -> dict[str, Any]:
+    automount = _flag(msg, 4)
+    return {} if automount is None else {"automountServiceAccountToken": automount}
+
+
+_TYPED: dict[str, tuple[str, Callable[[Fields], dict[str, Any]]]] = {
+    "Namespace": ("v1", lambda msg: {}),
+    "ConfigMap": ("v1", _config_map),
+    "Secret": ("v1", _secret),
+    "ServiceAccount": ("v1", _service_account),
+}
+
+
+def typed_object(kind: str, body: bytes) -> dict[str, Any]:
+    """The JSON form of a protobuf-encoded object of a kind kubectl creates with its typed client."""
+    if kind not in _TYPED:
+        raise ApiError(415, "UnsupportedMediaType",
+                       f"the simulator decodes {MEDIA_TYPE} only for {', '.join(_TYPED)}, not {kind}; send JSON")
+    version, decode = _TYPED[kind]
+    msg = unwrap(body)
+    return {"apiVersion": version, "kind": kind, "metadata": _metadata(msg), **decode(msg)}

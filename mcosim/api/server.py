@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from ..errors import ApiError
 from ..rbac import Request, User
 from ..store import Store
-from . import discovery, openapi, tls
+from . import discovery, openapi, protobuf, tls
 from .auth import Auth, request_of
 from .encoding import EncodingCache, dumps
 from .faults import ApiFaults
@@ -210,6 +210,8 @@ class ApiServer:
         if target.rt.namespaced and target.namespace is None and target.name is not None:
             raise not_found_path()
         content_type = (h.headers.get("Content-Type") or "").split(";")[0].strip()
+        if content_type == protobuf.MEDIA_TYPE and verb in ("create", "update") and not self.auth.serves(target):
+            body, content_type = dumps(protobuf.typed_object(target.rt.kind, body)), JSON
         call = Call(h.command, target, query, content_type, h.headers.get("Accept") or "", body)
         if self.auth.serves(target):
             self._send(h, self.auth.serve(user, verb, call))

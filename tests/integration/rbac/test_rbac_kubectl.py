@@ -3,6 +3,7 @@ create a token for the ServiceAccount, and `auth can-i --list` shows exactly wha
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from rbac_world import NAMESPACE, REPO_ROOT, denials, deploy_objects, sa_kubeconfig
-from testkit import kubectl_binary
+from testkit import HOTFIX1, kubectl_binary
 
 from mcosim import Simulator
+from mcosim.resources import BY_KIND, MACHINE_CONFIGS
 
 pytestmark = pytest.mark.kubectl
 INSTALL_DOC = REPO_ROOT / "docs" / "install.md"
@@ -81,6 +83,26 @@ def test_apply_get_dry_run_and_reapply(kubectl: Kubectl) -> None:
     assert preview.count("(server dry run)") == len(objects), preview
     listed = kubectl.ok("get", "-k", "deploy/", "-o", "name")
     assert len(listed.split()) == len(objects) and "networkpolicy.networking.k8s.io/layering-reconciler" in listed
+    table = kubectl.ok("get", "-k", "deploy/")  # the printer columns kubectl shows for each kind
+    assert re.search(r"clusterrolebinding\S+/layering-reconciler\s+ClusterRole/layering-reconciler", table), table
+    assert re.search(r"deployment.apps/layering-reconciler\s+0/1\s", table), table
+    assert re.search(r"service/layering-reconciler\s+ClusterIP\s+\S+\s+\S+\s+8080/TCP", table), table
+
+
+def test_private_repository_secret_and_uninstall_keeps_our_machine_configs(kubectl: Kubectl, sim: Simulator) -> None:
+    kubectl.ok("apply", "-k", "deploy/")
+    kubectl.ok("-n", NAMESPACE, "create", "secret", "generic", "layering-reconciler-git",
+               "--from-literal=token=s3cr3t", "--from-literal=known_hosts=git.example.com ssh-ed25519 AAAA")
+    with sim.store.lock:
+        secret = sim.store.get(BY_KIND["Secret"], "layering-reconciler-git", NAMESPACE)
+        sim.store.create(MACHINE_CONFIGS, {"metadata": {"name": "99-layering-worker", "labels": {
+            "machineconfiguration.openshift.io/role": "worker", "app.kubernetes.io/managed-by": "layering-reconciler"}},
+            "spec": {"osImageURL": HOTFIX1}})
+    assert base64.b64decode(secret["data"]["token"]) == b"s3cr3t" and secret["type"] == "Opaque"
+    removed = kubectl.ok("delete", "-k", "deploy/")
+    assert removed.count(" deleted") == len(deploy_objects())
+    with sim.store.lock:
+        assert sim.store.try_get(MACHINE_CONFIGS, "99-layering-worker") is not None  # the pool keeps its image
 
 
 def test_can_i_list_shows_only_what_install_md_justifies(kubectl: Kubectl, sim: Simulator, tmp_path: Path) -> None:
@@ -100,8 +122,7 @@ def test_can_i_list_shows_only_what_install_md_justifies(kubectl: Kubectl, sim: 
 def test_an_unbound_service_account_gets_the_real_forbidden_message(kubectl: Kubectl, sim: Simulator,
                                                                     tmp_path: Path) -> None:
     kubectl.ok("apply", "-k", "deploy/")
-    account = f"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: nobody\n  namespace: {NAMESPACE}\n"
-    kubectl.ok("apply", "-f", "-", stdin=account)  # (`create serviceaccount` posts protobuf, which the sim lacks)
+    kubectl.ok("create", "serviceaccount", "nobody", "-n", NAMESPACE)
     token = kubectl.ok("create", "token", "nobody", "-n", NAMESPACE).strip()
     nobody = sa_kubeconfig(sim, tmp_path / "nobody.kubeconfig", token)
     refused = kubectl("get", "mc", kubeconfig=nobody)
