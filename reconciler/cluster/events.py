@@ -15,8 +15,8 @@ from .api import MCO_GROUP, MCO_VERSION, KubeApi
 from .state import STATE_NAMESPACE, ensure_namespace
 
 log = logging.getLogger(__name__)
-# Events about cluster-scoped objects may live in any namespace (`oc describe` finds them by
-# involvedObject across namespaces); ours go to our own, so writing them needs no cluster-wide right.
+# Events about cluster-scoped objects may live in any namespace; ours go to our own, so writing them
+# needs no cluster-wide right (deploy/ grants `create` on events in this namespace only).
 EVENT_NAMESPACE = STATE_NAMESPACE
 COMPONENT = "layering-reconciler"
 _MCO_KINDS = ("MachineConfig", "MachineConfigPool", "MachineConfigNode")

@@ -15,6 +15,7 @@ from testkit import HOTFIX1, kubectl_binary
 
 from mcosim import Simulator
 from mcosim.resources import BY_KIND, MACHINE_CONFIGS
+from reconciler.cluster import Cluster
 
 pytestmark = pytest.mark.kubectl
 INSTALL_DOC = REPO_ROOT / "docs" / "install.md"
@@ -140,3 +141,18 @@ def test_an_unbound_service_account_gets_the_real_forbidden_message(kubectl: Kub
     unauthorized = kubectl("get", "mc", kubeconfig=bogus)
     assert unauthorized.returncode == 1 and "Unauthorized" in unauthorized.stderr
     assert len(denials(sim)) == 2
+
+
+def test_reapplying_after_the_reconciler_saved_its_memory_keeps_it(kubectl: Kubectl, sim: Simulator,
+                                                                   tmp_path: Path) -> None:
+    kubectl.ok("apply", "-k", "deploy/")
+    token = kubectl.ok("create", "token", "layering-reconciler", "-n", NAMESPACE).strip()
+    with Cluster.connect(str(sa_kubeconfig(sim, tmp_path / "sa.kubeconfig", token))) as cluster:
+        assert cluster.load_memory() == {}
+        cluster.save_memory({"pausedByUs": ["worker"]})
+    again = kubectl("apply", "-k", "deploy/")  # an upgrade: the state ConfigMap's data is not in the manifest
+    assert again.returncode == 0 and "configmap/layering-reconciler-state unchanged" in again.stdout
+    assert again.stderr == "", again.stderr  # the reconciler's save kept kubectl's last-applied annotation
+    with Cluster.connect(str(sa_kubeconfig(sim, tmp_path / "sa2.kubeconfig", token))) as cluster:
+        assert cluster.load_memory() == {"pausedByUs": ["worker"]}
+    assert denials(sim) == []

@@ -156,7 +156,6 @@ def test_run_as_deployed_rolls_out_in_stages_and_removes_with_no_403(scaled_sim:
         reasons = sorted({e["reason"] for e in sim.store.list(EVENTS, NAMESPACE)[0]
                           if e.get("source", {}).get("component") == "layering-reconciler"})
     assert "state.json" in state["data"]
-    assert "kubectl.kubernetes.io/last-applied-configuration" not in state["metadata"].get("annotations", {})
     assert reasons == ["LayeringApplied", "LayeringRemoved"]
     assert any(mounts["/var/cache/layering-reconciler"].iterdir()), "clones live in the cache emptyDir"
 
