@@ -84,8 +84,24 @@ class Auth:
         self.denials: list[Denial] = []  # every 403 answered, for tests and `/sim/auth`
 
     # ---- authentication ---------------------------------------------------------------------------
-    def identity(self, authorization: str | None) -> rbac.User | None:
-        """None for the admin; the service account of a valid token; 401 for anything else."""
+    def identity(self, authorization: str | None, impersonate: str | None = None,
+                 groups: tuple[str, ...] = ()) -> rbac.User | None:
+        """None for the admin; the service account of a valid token; 401 for anything else.
+
+        The admin may act as another user (`kubectl --as USER [--as-group G]`: Impersonate-* headers).
+        """
+        user = self._authenticated(authorization)
+        if impersonate is None:
+            return user
+        if user is not None:  # only the admin holds `impersonate`
+            raise ApiError(403, "Forbidden", f'users "{impersonate}" is forbidden: User "{user.name}" cannot '
+                           'impersonate resource "users" in API group "" at the cluster scope')
+        account = rbac.User(impersonate).service_account_ref
+        if account is not None:
+            return rbac.User.service_account(*account)
+        return rbac.User(impersonate, (*groups, rbac.AUTHENTICATED))
+
+    def _authenticated(self, authorization: str | None) -> rbac.User | None:
         if not authorization:
             return None
         scheme, _, token = authorization.partition(" ")

@@ -177,7 +177,8 @@ class ApiServer:
                 code, answer = self.registry(h.command, parts.path, query, None)
                 self._send(h, Reply(code, dumps(answer)))
                 return
-            user = self.auth.identity(h.headers.get("Authorization"))
+            user = self.auth.identity(h.headers.get("Authorization"), h.headers.get("Impersonate-User"),
+                                      tuple(h.headers.get_all("Impersonate-Group") or ()))
             target = route(parts.path)
             if target is None:
                 self.auth.check(user, Request(h.command.lower(), path=parts.path))

@@ -113,6 +113,9 @@ def test_can_i_list_shows_only_what_install_md_justifies(kubectl: Kubectl, sim: 
     for namespace in (NAMESPACE, "openshift-machine-config-operator", "default"):
         shown = can_i_rows(kubectl.ok("auth", "can-i", "--list", "-n", namespace, kubeconfig=account))
         assert shown == documented_rows(namespace) | DEFAULT_ROWS, namespace
+    as_account = ("--as", "system:serviceaccount:layering-reconciler:layering-reconciler")  # docs/install.md's check
+    assert can_i_rows(kubectl.ok("auth", "can-i", "--list", "-n", NAMESPACE, *as_account)) == \
+        documented_rows(NAMESPACE) | DEFAULT_ROWS
     assert kubectl.ok("auth", "can-i", "patch", "mcp/worker", kubeconfig=account).strip() == "yes"
     refused = kubectl("auth", "can-i", "update", "mcp/worker", kubeconfig=account)
     assert (refused.returncode, refused.stdout.strip()) == (1, "no")
