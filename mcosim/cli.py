@@ -1,6 +1,6 @@
 """`reconciler sim …` (also `python -m mcosim …`): run the simulated cluster and drive it.
 
-    sim up [--port P] [--kubeconfig-out PATH] [--speed X] [--pool NAME=COUNT]… [--workers N]
+    sim up [--port P] [--tls-port P] [--kubeconfig-out PATH] [--speed X] [--pool NAME=COUNT]… [--workers N]
            [--masters N] [--image REF]… [--release V] [--fail-image REF]… [--block-drain NODE]…
            [--fail-reboot NODE]… [--virtual [--fast-forward]]
     sim upgrade --kubeconfig K --to 4.16.9
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -35,6 +36,8 @@ def add_subcommands(subparsers: Any) -> None:
         description="Serve a simulated OpenShift cluster on 127.0.0.1.",
     )
     up.add_argument("--port", type=int, default=0, help="API port (default: a free one)")
+    up.add_argument("--tls-port", type=int, default=0, metavar="PORT",
+                    help="HTTPS port, for service-account tokens (default: a free one; context mcosim-tls)")
     up.add_argument("--kubeconfig-out", default=DEFAULT_KUBECONFIG, metavar="PATH")
     up.add_argument("--speed", type=float, default=1.0, metavar="X", help="run X times faster than real time")
     up.add_argument(
@@ -164,6 +167,7 @@ def up(args: argparse.Namespace) -> int:
         max_unavailable=max_unavailable,
         seed=args.seed,
         port=args.port,
+        tls_port=args.tls_port if shutil.which("openssl") else None,  # HTTPS needs openssl for its cert
         failing_images=args.fail_image,
         blocked_drains=args.block_drain,
         failing_reboots=args.fail_reboot,
@@ -174,7 +178,9 @@ def up(args: argparse.Namespace) -> int:
     with Simulator(config) as sim:
         kubeconfig = sim.write_kubeconfig(args.kubeconfig_out)
         _wait_answering(sim.url)
-        print(f"mcosim API at {sim.url}, kubeconfig {kubeconfig}", flush=True)
+        tls = (f"HTTPS {sim.api.https_url}, context mcosim-tls" if sim.api.https_url
+               else "no HTTPS: install openssl for service-account tokens")
+        print(f"mcosim API at {sim.url} ({tls}), kubeconfig {kubeconfig}", flush=True)
         while not stop.wait(0.5):
             pass
     return 0

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 MCO_GROUP = "machineconfiguration.openshift.io"
+RBAC_GROUP = "rbac.authorization.k8s.io"
+AUTHZ_GROUP = "authorization.k8s.io"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,21 @@ RESOURCES: tuple[ResourceType, ...] = (
                  short_names=("mcn",), status_subresource=True, custom=True),
     ResourceType("config.openshift.io", "v1", "clusterversions", "ClusterVersion", False,
                  status_subresource=True, custom=True),
+    # what an install (deploy/) creates, and the RBAC and token APIs the simulator enforces
+    _core("serviceaccounts", "ServiceAccount", True, short_names=("sa",), extra_subresources=("token",)),
+    _core("secrets", "Secret", True),
+    _core("services", "Service", True, short_names=("svc",), status_subresource=True),
+    ResourceType("apps", "v1", "deployments", "Deployment", True, short_names=("deploy",),
+                 status_subresource=True),
+    ResourceType("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, short_names=("netpol",)),
+    ResourceType(RBAC_GROUP, "v1", "roles", "Role", True),
+    ResourceType(RBAC_GROUP, "v1", "rolebindings", "RoleBinding", True),
+    ResourceType(RBAC_GROUP, "v1", "clusterroles", "ClusterRole", False),
+    ResourceType(RBAC_GROUP, "v1", "clusterrolebindings", "ClusterRoleBinding", False),
+    ResourceType(AUTHZ_GROUP, "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False,
+                 verbs=("create",)),
+    ResourceType(AUTHZ_GROUP, "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False,
+                 verbs=("create",)),
 )
 
 BY_PLURAL: dict[tuple[str, str], ResourceType] = {(r.group, r.plural): r for r in RESOURCES}
@@ -78,6 +95,13 @@ MACHINE_CONFIGS = BY_KIND["MachineConfig"]
 POOLS = BY_KIND["MachineConfigPool"]
 MCNS = BY_KIND["MachineConfigNode"]
 CLUSTER_VERSIONS = BY_KIND["ClusterVersion"]
+SERVICE_ACCOUNTS = BY_KIND["ServiceAccount"]
+ROLES = BY_KIND["Role"]
+ROLE_BINDINGS = BY_KIND["RoleBinding"]
+CLUSTER_ROLES = BY_KIND["ClusterRole"]
+CLUSTER_ROLE_BINDINGS = BY_KIND["ClusterRoleBinding"]
+ACCESS_REVIEWS = BY_KIND["SelfSubjectAccessReview"]
+RULES_REVIEWS = BY_KIND["SelfSubjectRulesReview"]
 
 
 def lookup(group: str, plural: str) -> ResourceType | None:

@@ -49,6 +49,7 @@ class SimConfig:
     failing_images: list[str] = field(default_factory=list)  # refs or digests whose pull fails; "*" = all
     blocked_drains: list[str] = field(default_factory=list)  # node names
     failing_reboots: list[str] = field(default_factory=list)  # node names
+    tls_port: int | None = None  # also serve HTTPS here (0: a free port), for service-account tokens
 
 
 class Simulator:
@@ -101,6 +102,7 @@ class Simulator:
                 admin=AdminHandler(self),
                 registry=RegistryApi(self.registry),
                 openshift_version=cfg.release,
+                tls_port=cfg.tls_port,
             )
             self.api.start()
         self.engine.start()
@@ -131,7 +133,9 @@ class Simulator:
 
     def write_kubeconfig(self, path: str | Path) -> Path:
         target = Path(path)
-        write_kubeconfig(target, self.url)
+        api = self.api
+        ca = api.cert.cert_pem if api is not None and api.cert is not None else None
+        write_kubeconfig(target, self.url, tls_url=api.https_url if api is not None else None, ca_pem=ca)
         return target
 
     # ---- time ------------------------------------------------------------------------------------------

@@ -65,6 +65,10 @@ def _resource_rows(rt: ResourceType) -> list[Obj]:
     if rt.status_subresource:
         rows.append({"name": f"{rt.plural}/status", "singularName": "", "namespaced": rt.namespaced,
                      "kind": rt.kind, "verbs": STATUS_VERBS})
+    if "token" in rt.extra_subresources:
+        rows.append({"name": f"{rt.plural}/token", "singularName": "", "namespaced": rt.namespaced,
+                     "group": "authentication.k8s.io", "version": "v1", "kind": "TokenRequest",
+                     "verbs": ["create"]})
     if "eviction" in rt.extra_subresources:
         rows.append({"name": f"{rt.plural}/eviction", "singularName": "", "namespaced": rt.namespaced,
                      "group": "policy", "version": "v1", "kind": "Eviction", "verbs": ["create"]})

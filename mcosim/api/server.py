@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,8 +14,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import ApiError
+from ..rbac import Request, User
 from ..store import Store
-from . import discovery, openapi
+from . import discovery, openapi, protobuf, tls
+from .auth import Auth, request_of
 from .encoding import EncodingCache, dumps
 from .faults import ApiFaults
 from .resources_api import Call, Reply, ResourceApi, method_not_allowed, parse_json
@@ -44,6 +47,21 @@ class _HttpServer(ThreadingHTTPServer):
         finally:
             with self.connections_lock:
                 self.connections.discard(request)
+
+
+class _HttpsServer(_HttpServer):
+    """The same API over TLS; the handshake runs in the connection's own thread."""
+
+    def __init__(self, address: tuple[str, int], api: ApiServer, context: ssl.SSLContext) -> None:
+        self.context = context
+        super().__init__(address, api)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        try:
+            wrapped = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(wrapped, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -92,7 +110,9 @@ class ApiServer:
         faults: ApiFaults | None = None,
         version: str = "v1.32.4",
         openshift_version: str = "4.16.3",
+        tls_port: int | None = None,
     ) -> None:
+        """tls_port: also serve HTTPS there (0: any free port) with a fresh self-signed certificate."""
         self.store = store
         self.admin = admin
         self.registry = registry  # serves /v2/ (the OCI distribution API), when given
@@ -104,32 +124,45 @@ class ApiServer:
         self._stopped = threading.Event()
         self._watches = 0  # open watch streams, ended gracefully on stop
         self._watches_changed = threading.Condition()
+        self.auth = Auth(store)
         self._httpd = _HttpServer((host, port), self)
-        self._thread: threading.Thread | None = None
+        self.cert = tls.generate() if tls_port is not None else None
+        self._httpsd = (_HttpsServer((host, tls_port or 0), self, self.cert.server_context())
+                        if self.cert is not None and tls_port is not None else None)
+        self._servers = [self._httpd] + ([self._httpsd] if self._httpsd is not None else [])
+        self._threads: list[threading.Thread] = []
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
+        return _url("http", self._httpd)
+
+    @property
+    def https_url(self) -> str | None:
+        """The HTTPS endpoint (where kubectl sends a token), when serving TLS."""
+        return _url("https", self._httpsd) if self._httpsd is not None else None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,), name="mcosim-api",
-                                        daemon=True)
-        self._thread.start()
+        for server in self._servers:
+            thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="mcosim-api", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
         """Stop accepting, end open watches and close every open connection."""
         self._stopped.set()
         with self.store.changed:
             self.store.changed.notify_all()
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-        self._httpd.server_close()
+        for server, thread in zip(self._servers, self._threads, strict=False):
+            server.shutdown()
+            thread.join(timeout=5)
+        for server in self._servers:
+            server.server_close()
         with self._watches_changed:
             self._watches_changed.wait_for(lambda: self._watches == 0, timeout=2 * POLL_SECONDS + 1)
-        with self._httpd.connections_lock:
-            open_sockets = list(self._httpd.connections)
+        open_sockets = []
+        for server in self._servers:
+            with server.connections_lock:
+                open_sockets += list(server.connections)
         for sock in open_sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
@@ -140,18 +173,21 @@ class ApiServer:
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         body = _read_body(h)
         try:
-            if parts.path.startswith("/sim/"):
-                self._send(h, self._sim(h.command, parts.path, query, body))
-                return
             if self.registry is not None and (parts.path == "/v2" or parts.path.startswith("/v2/")):
                 code, answer = self.registry(h.command, parts.path, query, None)
                 self._send(h, Reply(code, dumps(answer)))
                 return
+            user = self.auth.identity(h.headers.get("Authorization"), h.headers.get("Impersonate-User"),
+                                      tuple(h.headers.get_all("Impersonate-Group") or ()))
             target = route(parts.path)
             if target is None:
+                self.auth.check(user, Request(h.command.lower(), path=parts.path))
+                if parts.path.startswith("/sim/"):
+                    self._send(h, self._sim(h.command, parts.path, query, body))
+                    return
                 self._send(h, self._non_resource(h.command, parts.path))
                 return
-            self._resource(h, target, query, body)
+            self._resource(h, target, query, body, user)
         except ApiError as exc:
             self._send(h, Reply(exc.code, dumps(exc.status()), _retry_after(exc)))
         except (BrokenPipeError, ConnectionResetError):
@@ -160,8 +196,9 @@ class ApiServer:
             error = ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}")
             self._send(h, Reply(500, dumps(error.status())))
 
-    def _resource(self, h: _Handler, target: Route, query: dict[str, str], body: bytes) -> None:
+    def _resource(self, h: _Handler, target: Route, query: dict[str, str], body: bytes, user: User | None) -> None:
         verb = _verb(h.command, target, query)
+        self.auth.check(user, request_of(verb, target, query))
         decision = self.faults.decide(verb, target.rt.plural, target.subresource)
         if decision.latency:
             time.sleep(decision.latency)
@@ -174,7 +211,12 @@ class ApiServer:
         if target.rt.namespaced and target.namespace is None and target.name is not None:
             raise not_found_path()
         content_type = (h.headers.get("Content-Type") or "").split(";")[0].strip()
+        if content_type == protobuf.MEDIA_TYPE and verb in ("create", "update") and not self.auth.serves(target):
+            body, content_type = dumps(protobuf.typed_object(target.rt.kind, body)), JSON
         call = Call(h.command, target, query, content_type, h.headers.get("Accept") or "", body)
+        if self.auth.serves(target):
+            self._send(h, self.auth.serve(user, verb, call))
+            return
         if verb == "watch":
             self._watch(h, call)
             return
@@ -239,6 +281,8 @@ class ApiServer:
             return Reply(400, dumps({"message": exc.message}))
         if path.rstrip("/") == "/sim/faults":
             code, answer = self.faults.handle(method, parsed)
+        elif path.rstrip("/") == "/sim/auth/denials":
+            code, answer = 200, self.auth.denial_report()
         elif self.admin is None:
             code, answer = 404, {"message": f"no admin handler for {path}"}
         else:
@@ -325,6 +369,14 @@ def _client_gone(conn: socket.socket) -> bool:
     """True when the peer closed its side (readable with nothing to read)."""
     try:
         readable, _, _ = select.select([conn], [], [], 0)
+        if readable and isinstance(conn, ssl.SSLSocket):  # peek below TLS: only a closed TCP stream counts
+            with socket.socket(fileno=socket.dup(conn.fileno())) as raw:
+                return raw.recv(1, socket.MSG_PEEK) == b""
         return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
     except (OSError, ValueError):
         return True
+
+
+def _url(scheme: str, server: _HttpServer) -> str:
+    host, port = server.server_address[:2]
+    return f"{scheme}://{host.decode() if isinstance(host, bytes) else host}:{port}"

@@ -255,3 +255,8 @@ def table(kind: str, objs: Iterable[Obj], now: float, resource_version: str, inc
     return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
             "metadata": {"resourceVersion": resource_version, **(extra_meta or {})},
             "columnDefinitions": [c.definition() for c in columns], "rows": rows}
+
+
+from .tables_install import INSTALL_PRINTERS  # noqa: E402  (it builds on the helpers above)
+
+PRINTERS.update(INSTALL_PRINTERS)

@@ -9,12 +9,15 @@ from datetime import UTC, datetime
 
 from kubernetes.client import CoreV1Event, V1EventSource, V1ObjectMeta, V1ObjectReference
 
-from reconciler.errors import ClusterError
+from reconciler.errors import ClusterError, NotFound
 
 from .api import MCO_GROUP, MCO_VERSION, KubeApi
+from .state import STATE_NAMESPACE, ensure_namespace
 
 log = logging.getLogger(__name__)
-EVENT_NAMESPACE = "default"  # where events about cluster-scoped objects live
+# Events about cluster-scoped objects may live in any namespace; ours go to our own, so writing them
+# needs no cluster-wide right (deploy/ grants `create` on events in this namespace only).
+EVENT_NAMESPACE = STATE_NAMESPACE
 COMPONENT = "layering-reconciler"
 _MCO_KINDS = ("MachineConfig", "MachineConfigPool", "MachineConfigNode")
 
@@ -43,12 +46,15 @@ def _event(kind: str, name: str, reason: str, message: str, event_type: str) -> 
 
 def record_event(api: KubeApi, kind: str, name: str, reason: str, message: str, event_type: str) -> None:
     """Never raises for cluster errors: an event that cannot be written is only logged."""
+    def create() -> None:
+        api.write(f"{kind}/{name}", api.core.create_namespaced_event, EVENT_NAMESPACE,
+                  _event(kind, name, reason, message, event_type))
+
     try:
-        api.write(
-            f"{kind}/{name}",
-            api.core.create_namespaced_event,
-            EVENT_NAMESPACE,
-            _event(kind, name, reason, message, event_type),
-        )
+        try:
+            create()
+        except NotFound:  # our namespace does not exist yet (run outside a deploy/ install)
+            ensure_namespace(api)
+            create()
     except ClusterError as exc:
         log.debug("event not recorded: %s", exc)

@@ -32,6 +32,7 @@ class Memory:
     def __init__(self, api: KubeApi) -> None:
         self._api = api
         self._resource_version: str | None = None  # None: never read; "": read, did not exist
+        self._kept: dict[str, dict[str, str]] = {}  # labels/annotations others set (e.g. kubectl apply)
 
     def load(self) -> dict[str, Any]:
         try:
@@ -42,11 +43,13 @@ class Memory:
             self._resource_version = ""
             return {}
         self._resource_version = str(meta(cm).get("resourceVersion", ""))
+        self._kept = {k: dict(meta(cm).get(k) or {}) for k in ("labels", "annotations")}
         return _decode((cm.get("data") or {}).get(STATE_KEY))
 
     def save(self, doc: dict[str, Any]) -> None:
         """Create the ConfigMap when the last load found none (or nothing was loaded), else replace it."""
-        body = _config_map(json.dumps(doc, sort_keys=True, separators=(",", ":")), self._resource_version)
+        body = _config_map(json.dumps(doc, sort_keys=True, separators=(",", ":")), self._resource_version,
+                           self._kept)
         if self._resource_version:
             saved = self._api.write(
                 SUBJECT,
@@ -78,19 +81,27 @@ class Memory:
         )
 
     def _ensure_namespace(self) -> None:
-        namespace = V1Namespace(metadata=V1ObjectMeta(name=STATE_NAMESPACE, labels=dict(_LABELS)))
-        with contextlib.suppress(Conflict):  # created meanwhile: fine
-            self._api.write(f"Namespace/{STATE_NAMESPACE}", self._api.core.create_namespace, namespace)
+        ensure_namespace(self._api)
 
 
-def _config_map(text: str, resource_version: str | None) -> V1ConfigMap:
+def ensure_namespace(api: KubeApi) -> None:
+    """Create our namespace (outside a cluster install, where deploy/ made it already)."""
+    namespace = V1Namespace(metadata=V1ObjectMeta(name=STATE_NAMESPACE, labels=dict(_LABELS)))
+    with contextlib.suppress(Conflict):  # created meanwhile: fine
+        api.write(f"Namespace/{STATE_NAMESPACE}", api.core.create_namespace, namespace)
+
+
+def _config_map(text: str, resource_version: str | None, kept: dict[str, dict[str, str]] | None = None) -> V1ConfigMap:
+    """The whole ConfigMap; labels and annotations read from it are kept (a replace would drop them)."""
+    kept = kept or {}
     return V1ConfigMap(
         api_version="v1",
         kind="ConfigMap",
         metadata=V1ObjectMeta(
             name=STATE_CONFIGMAP,
             namespace=STATE_NAMESPACE,
-            labels=dict(_LABELS),
+            labels={**kept.get("labels", {}), **_LABELS},
+            annotations=kept.get("annotations") or None,
             resource_version=resource_version or None,
         ),
         data={STATE_KEY: text},

@@ -106,7 +106,10 @@ def test_tables_for_nodes_pods_and_generic_kinds(server: ApiServer, clock: Virtu
     _, pods = request(server, "GET", "/api/v1/namespaces/default/pods/web-0", headers={"Accept": TABLE})
     assert pods["rows"][0]["cells"][:4] == ["web-0", "1/1", "Running", "0"]
     _, namespaces = request(server, "GET", "/api/v1/namespaces", headers={"Accept": TABLE})
-    assert [c["name"] for c in namespaces["columnDefinitions"]] == ["Name", "Age"]
+    assert [c["name"] for c in namespaces["columnDefinitions"]] == ["Name", "Status", "Age"]
+    assert namespaces["rows"][0]["cells"][1] == "Active"
+    _, events = request(server, "GET", "/api/v1/events", headers={"Accept": TABLE})  # a generic kind
+    assert [c["name"] for c in events["columnDefinitions"]] == ["Name", "Age"]
 
 
 def test_discovery_marks_eviction_and_status_rows(server: ApiServer) -> None:
