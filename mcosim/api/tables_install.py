@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .tables import AGE, NAME, Cells, Column, Obj, _age, _get, _text
+from .columns import AGE, NAME, Cells, Column, Obj, _age, _get, _text
 
 CREATED_AT = Column("Created At", "date", description="Timestamp is a timestamp representing the server time "
                     "when this object was created.")
