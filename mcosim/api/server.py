@@ -57,11 +57,13 @@ class _HttpsServer(_HttpServer):
         super().__init__(address, api)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
-        try:
-            wrapped = self.context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        super().finish_request(wrapped, client_address)
+        # the TLS socket takes over the connection's descriptor, so it is the one to close
+        with self.context.wrap_socket(request, server_side=True, do_handshake_on_connect=False) as wrapped:
+            try:
+                wrapped.do_handshake()
+            except (ssl.SSLError, OSError):
+                return
+            super().finish_request(wrapped, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
