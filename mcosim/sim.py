@@ -20,10 +20,12 @@ from .engine import Engine
 from .kubeconfig import write_kubeconfig
 from .mco import constants as c
 from .mco.conditions import status_of
+from .mco.daemon import Phase
 from .mco.operator import MachineConfigOperator
 from .mco.rpmostree import format_status
 from .registry import Registry
 from .registry_api import RegistryApi
+from .releases import DEFAULT_RELEASE, FeatureSet, ReleaseShape, served_resources
 from .resources import NODES, POOLS
 from .store import Store
 from .upgrade import upgrade_cluster
@@ -34,7 +36,8 @@ class SimConfig:
     masters: int = 3
     workers: int = 3
     pools: dict[str, int] = field(default_factory=dict)
-    release: str = "4.16.3"
+    release: str = DEFAULT_RELEASE
+    feature_set: str = ""  # "" (default) or "TechPreviewNoUpgrade": see mcosim/releases.py
     speed: float = 1.0
     clock: Literal["real", "virtual"] = "real"
     fast_forward: bool = False
@@ -55,6 +58,7 @@ class Simulator:
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
         cfg = self.config
+        self.shape = ReleaseShape(cfg.release, FeatureSet(cfg.feature_set))
         self.clock: VirtualClock | ScaledClock = (
             VirtualClock() if cfg.clock == "virtual" else ScaledClock(cfg.speed)
         )
@@ -66,7 +70,7 @@ class Simulator:
             self.store, self.clock, fast_forward=cfg.fast_forward, ff_max_speed=cfg.ff_max_speed
         )
         self.mco = MachineConfigOperator(
-            self.store, self.engine, self.registry, seed=cfg.seed, events=cfg.events
+            self.store, self.engine, self.registry, seed=cfg.seed, events=cfg.events, shape=self.shape
         )
         self.api: Any = None
         self._started = False
@@ -101,6 +105,7 @@ class Simulator:
                 admin=AdminHandler(self),
                 registry=RegistryApi(self.registry),
                 openshift_version=cfg.release,
+                served=served_resources(self.shape),
             )
             self.api.start()
         self.engine.start()
@@ -143,6 +148,11 @@ class Simulator:
         """Run until predicate() holds (checked under the store lock); timeout in sim seconds."""
         return self.engine.run_until(predicate, timeout)
 
+    @property
+    def errors(self) -> list[str]:
+        """Controller and API handler failures so far (both are bugs in the simulator; tests assert none)."""
+        return [*self.engine.errors, *(self.api.errors if self.api is not None else [])]
+
     def settle(self) -> None:
         """Run every controller until nothing is dirty at the current instant."""
         self.engine.run_pending()
@@ -159,7 +169,7 @@ class Simulator:
             progress = self.mco.daemons.progress.get(node)
             if progress is None:
                 raise KeyError(f"node {node} is not managed by the machine-config-daemon")
-            staged = progress.staged if progress.phase in ("rebase", "reboot") else None
+            staged = progress.staged if progress.phase in (Phase.REBASE, Phase.REBOOT) else None
             return format_status(self.registry, progress.booted, progress.previous, staged)
 
     def booted_image(self, node: str) -> str:

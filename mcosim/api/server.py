@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import select
 import socket
 import threading
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import ApiError
+from ..resources import RESOURCES, ResourceType
 from ..store import Store
 from . import discovery, openapi
 from .encoding import EncodingCache, dumps
@@ -22,6 +24,7 @@ from .routing import Route, not_found_path, route
 from .tables import wants_table
 from .watch import POLL_SECONDS, PreviousVersions, WatchRequest, WatchStream
 
+log = logging.getLogger("mcosim.api")
 AdminHandler = Callable[[str, str, dict[str, str], Any], tuple[int, Any]]
 JSON = "application/json"
 
@@ -92,8 +95,11 @@ class ApiServer:
         faults: ApiFaults | None = None,
         version: str = "v1.32.4",
         openshift_version: str = "4.16.3",
+        served: tuple[ResourceType, ...] = RESOURCES,
     ) -> None:
         self.store = store
+        self.served = served  # the resource types this release serves; others answer 404
+        self.errors: list[str] = []  # handler failures (answered 500), kept so tests can assert none
         self.admin = admin
         self.registry = registry  # serves /v2/ (the OCI distribution API), when given
         self.faults = faults if faults is not None else ApiFaults()
@@ -157,6 +163,8 @@ class ApiServer:
         except (BrokenPipeError, ConnectionResetError):
             h.close_connection = True
         except Exception as exc:  # a bug in the simulator: answer like an API server would
+            log.exception("%s %s failed", h.command, h.path)
+            self.errors.append(f"{h.command} {h.path}: {exc!r}")
             error = ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}")
             self._send(h, Reply(500, dumps(error.status())))
 
@@ -171,7 +179,9 @@ class ApiServer:
             return
         if decision.error is not None:
             raise decision.error
-        if target.rt.namespaced and target.namespace is None and target.name is not None:
+        if target.rt not in self.served or (
+            target.rt.namespaced and target.namespace is None and target.name is not None
+        ):
             raise not_found_path()
         content_type = (h.headers.get("Content-Type") or "").split(";")[0].strip()
         call = Call(h.command, target, query, content_type, h.headers.get("Accept") or "", body)
@@ -267,13 +277,13 @@ class ApiServer:
         if path == "/api":
             return discovery.api_versions(self.url.removeprefix("http://"))
         if path == "/apis":
-            return discovery.api_group_list()
+            return discovery.api_group_list(self.served)
         if parts[0] == "api" and len(parts) == 2:
-            return discovery.resource_list("", parts[1])
+            return discovery.resource_list("", parts[1], self.served)
         if parts[0] == "apis" and len(parts) == 2:
-            return discovery.api_group(parts[1])
+            return discovery.api_group(parts[1], self.served)
         if parts[0] == "apis" and len(parts) == 3:
-            return discovery.resource_list(parts[1], parts[2])
+            return discovery.resource_list(parts[1], parts[2], self.served)
         return None
 
     def _openapi(self, path: str) -> Reply:

@@ -7,11 +7,21 @@ At the start of an update every phase and step goes back to False / `NotYetOccur
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..resources import MCNS, NODES
+from ..resources import MCNS, NODES, ResourceType
 from ..store import Obj, Store
 from .conditions import set_condition
+
+
+class Condition(NamedTuple):
+    """One MachineConfigNode condition change; reason None = the type's own reason (see reason_for)."""
+
+    type: str
+    status: str
+    message: str
+    reason: str | None = None
+
 
 PHASES = (
     "UpdatePrepared",
@@ -37,7 +47,7 @@ def reason_for(ctype: str) -> str:
     return parent + ctype if parent else ctype
 
 
-def new_mcn(node: Obj, pool: str, config: str, now: float) -> Obj:
+def new_mcn(node: Obj, pool: str, config: str, now: float, rt: ResourceType = MCNS) -> Obj:
     conditions: list[dict[str, Any]] = []
     for ctype in ALL_TYPES:
         set_condition(conditions, ctype, "False", NOT_YET, "This node has not yet entered this phase", now)
@@ -49,8 +59,8 @@ def new_mcn(node: Obj, pool: str, config: str, now: float) -> Obj:
         "uid": node["metadata"].get("uid", ""),
     }
     return {
-        "apiVersion": MCNS.api_version,
-        "kind": MCNS.kind,
+        "apiVersion": rt.api_version,
+        "kind": rt.kind,
         "metadata": {"name": node["metadata"]["name"], "ownerReferences": [owner]},
         "spec": {
             "node": {"name": node["metadata"]["name"]},
@@ -66,23 +76,24 @@ def new_mcn(node: Obj, pool: str, config: str, now: float) -> Obj:
 
 
 class McnWriter:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    """Writes MachineConfigNodes of the release's version; with `rt` None (before 4.19) there are none."""
 
-    def set(self, node: str, ctype: str, status: str, message: str, reason: str | None = None) -> None:
-        self.update(node, [(ctype, status, message, reason)])
+    def __init__(self, store: Store, rt: ResourceType | None = MCNS) -> None:
+        self.store = store
+        self.rt = rt
 
     def update(
         self,
         node: str,
-        changes: list[tuple[str, str, str, str | None]],
+        changes: list[Condition],
         *,
         desired: str | None = None,
         current: str | None = None,
         reset: bool = False,
     ) -> None:
-        if self.store.try_get(MCNS, node) is None:
+        if self.rt is None or self.store.try_get(self.rt, node) is None:
             return
+        rt = self.rt
         now = self.store.clock.now()
 
         def change(mcn: Obj) -> None:
@@ -104,14 +115,17 @@ class McnWriter:
                 version["current"] = current
             status["observedGeneration"] = mcn["metadata"].get("generation", 1)
 
-        self.store.modify(MCNS, node, change)
+        self.store.modify(rt, node, change)
 
     def set_pool(self, node: str, pool: str) -> None:
-        mcn = self.store.try_get(MCNS, node)
+        if self.rt is None:
+            return
+        rt = self.rt
+        mcn = self.store.try_get(rt, node)
         if mcn is None or mcn["spec"].get("pool", {}).get("name") == pool:
             return
 
         def change(obj: Obj) -> None:
             obj["spec"]["pool"] = {"name": pool}
 
-        self.store.modify(MCNS, node, change)
+        self.store.modify(rt, node, change)

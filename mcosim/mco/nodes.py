@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..releases import ReleaseShape
 from ..resources import NODES, POOLS
 from ..store import Obj, Store
 from . import constants as c
@@ -20,8 +21,9 @@ RecordEvent = Callable[[Obj, str, str, str], None]
 
 
 class NodeController:
-    def __init__(self, store: Store, index: PoolIndex, record_event: RecordEvent) -> None:
+    def __init__(self, store: Store, index: PoolIndex, record_event: RecordEvent, shape: ReleaseShape) -> None:
         self.store = store
+        self.shape = shape
         self.index = index
         self.record_event = record_event
         self.summaries = SummaryCache()
@@ -41,7 +43,7 @@ class NodeController:
         write_status(
             self.store,
             pool_name,
-            compute_status(self.store.get(POOLS, pool_name), nodes, self.store.clock.now()),
+            compute_status(self.store.get(POOLS, pool_name), nodes, self.store.clock.now(), self.shape),
         )
 
     def _nodes(self, pool_name: str) -> list[NodeSummary]:

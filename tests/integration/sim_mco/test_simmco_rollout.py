@@ -81,7 +81,7 @@ def test_unknown_digest_degrades_first_node_only(sim: Simulator) -> None:
     assert len(degraded) == 1
     reason = states[degraded[0]]["reason"]
     assert reason.startswith(
-        f"failed to update OS to {BAD_IMAGE} after retries: error running rpm-ostree rebase "
+        f"Failed to update OS to {BAD_IMAGE} after retries: error running rpm-ostree rebase "
         f"--experimental ostree-unverified-registry:{BAD_IMAGE}: "
     )
     assert reason.endswith("manifest unknown: exit status 1")
