@@ -214,6 +214,18 @@ class Simulator:
             self.mco.daemons.fail_reboot(node, failing)
         self.engine.wake()
 
+    def reset_node(self, node: str) -> None:
+        """The manual recovery of a node stuck Degraded: point its desiredConfig back at its currentConfig.
+
+        The node controller never retargets a degraded node that is still cordoned (it is unavailable),
+        so deleting or fixing the MachineConfig alone does not bring it back; an admin patches the node.
+        """
+        node = self.resolve_node(node)
+        with self.store.lock:
+            current = self.node_annotations(node).get("currentConfig", "")
+            self.store.modify(NODES, node, lambda n: n["metadata"]["annotations"].update({c.DESIRED_CONFIG: current}))
+        self.engine.wake()
+
     def add_image(self, ref: str, **metadata: Any) -> str:
         with self.store.lock:
             return self.registry.add(ref, **metadata).ref
