@@ -9,6 +9,17 @@ from reconciler.rollout import Phase
 
 
 def rolled_back(world: RolloutWorld) -> None:
+    """Until the reconciler rolled canary back; then the admin resets the node that failed, by hand.
+
+    Restoring the MachineConfig does not heal that node on a real cluster either: it stays cordoned and
+    Degraded, and the MCO's node controller never retargets an unavailable node (docs/simulator.md).
+    """
+    back = (Phase.ROLLING_BACK, Phase.ROLLED_BACK)
+    world.drive(lambda r: world.progress(r, "canary").phase in back, limit=4 * 3600, advance=60)
+    world.sim.advance(60)  # the restored MachineConfig renders: the pool targets the previous config again
+    for node in world.sim.nodes_of("canary"):
+        if world.sim.node_annotations(node)["state"] == "Degraded":
+            world.sim.reset_node(node)
     world.drive(lambda r: world.progress(r, "canary").phase is Phase.ROLLED_BACK, limit=4 * 3600, advance=60)
 
 
