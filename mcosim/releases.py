@@ -121,6 +121,11 @@ class ReleaseShape:
         """4.16 added retries around the rebase; 4.14 and 4.15 try once per sync."""
         return 3 if self.minor >= 16 else 1
 
+    @property
+    def drain_events(self) -> bool:
+        """From 4.19 the drain controller also sends Warning events (before, it only logs)."""
+        return self.minor >= 19
+
     def os_update_failure(self, image: str, stderr: str) -> str:
         command = f"error running rpm-ostree rebase --experimental ostree-unverified-registry:{image}"
         inner = f"{command}: {stderr}: exit status 1"

@@ -268,7 +268,7 @@ class Daemons:
             Condition("Drained", "Unknown", f"Error: Node Drain has not succeeded. Error is: {error} The drain "
                       f"will not be complete until desired drainer drain-{p.target} matches current drainer"),
         ])
-        if elapsed > DRAIN_FAILING_THRESHOLD:
+        if elapsed > DRAIN_FAILING_THRESHOLD and self.shape.drain_events:
             self._event(name, "Warning", "DrainThresholdExceeded",
                         "Drain failed. Drain has been failing for more than 10 minutes. Waiting 5 minutes then "
                         f"retrying. Error message from drain: {error}")

@@ -73,3 +73,20 @@ def test_unknown_extension_is_refused_by_the_daemon_before_4_16(make_sim: Callab
     assert sim.run_until(lambda: status(sim)["degradedMachineCount"] == 1, 3600)
     assert "Node " in condition(sim, "NodeDegraded")["message"]
     assert 'is reporting: "invalid extensions found: [vim]"' in condition(sim, "NodeDegraded")["message"]
+
+
+@pytest.mark.parametrize(("release", "events"), [("4.16.3", False), ("4.19.0", True)])
+def test_drain_events_only_from_4_19(make_sim: Callable[..., Simulator], release: str, events: bool) -> None:
+    """A drain blocked for more than 10 minutes: a Warning DrainThresholdExceeded event from 4.19 only.
+
+    Source: openshift/machine-config-operator release-4.16 pkg/controller/drain/drain_controller.go (the
+    failure is only logged, logNode); release-4.19 same file (Eventf "DrainThresholdExceeded").
+    """
+    sim = make_sim(release)
+    node = sim.nodes_of("worker")[0]
+    sim.block_drain(node)
+    apply(sim, mc("99-image", osImageURL="quay.io/my-registry/rhcos-hotfix@sha256:"
+                  "8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"))
+    sim.advance(30 * 60)
+    reasons = {e["reason"] for e in sim.store.items(EVENTS)}
+    assert ("DrainThresholdExceeded" in reasons) is events
