@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rsim_world import RolloutWorld, policy_yaml
+import pytest
+from rsim_world import RELEASES, RolloutWorld, policy_yaml
 from testkit import BAD_IMAGE, HOTFIX1, HOTFIX2
 
 from reconciler.rollout import Phase
@@ -52,6 +53,7 @@ def test_rollback_deletes_a_new_machine_config_and_never_retries_it(world: Rollo
     ]
 
 
+@pytest.mark.parametrize("world", RELEASES, indirect=True)
 def test_rollback_restores_the_previous_image(world: RolloutWorld) -> None:
     world.repo.policy(policy_yaml(bake="5m", on_degraded="rollback"))
     world.repo.bind("canary", HOTFIX1, stage=0)

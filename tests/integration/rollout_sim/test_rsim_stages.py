@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from rsim_world import RolloutWorld, policy_yaml
+import pytest
+from rsim_world import RELEASES, RolloutWorld, policy_yaml
 from testkit import BAD_IMAGE, HOTFIX1, HOTFIX2
 
 from reconciler.rollout import Phase
@@ -45,6 +46,7 @@ def test_unknown_image_in_canary_halts_before_worker(world: RolloutWorld) -> Non
     assert f"degraded: node {node}: Failed to update OS" in queue_row
 
 
+@pytest.mark.parametrize("world", RELEASES, indirect=True)
 def test_fix_commit_rolls_canary_bakes_then_worker(world: RolloutWorld) -> None:
     bad_canary_commit(world)
     world.drive(lambda r: r.decision.halted, limit=3600)

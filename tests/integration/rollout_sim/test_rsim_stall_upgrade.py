@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from rsim_world import RolloutWorld, policy_yaml
+import pytest
+from rsim_world import RELEASES, RolloutWorld, policy_yaml
 from testkit import HOTFIX1, HOTFIX_4169
 
 from reconciler.rollout import Phase
 
 
+@pytest.mark.parametrize("world", RELEASES, indirect=True)
 def test_pdb_blocked_drain_is_reported_stalled_with_the_blocking_reason(world: RolloutWorld) -> None:
     world.repo.policy(policy_yaml(bake="5m", stall="15m"))
     world.repo.bind("canary", HOTFIX1, stage=0)
