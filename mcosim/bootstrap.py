@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bootstrap_pods import node_lease, node_pods, workload_pdbs, workload_pods
+from .bootstrap_pods import node_lease, node_pods, operator_pod, workload_pdbs, workload_pods
 from .clock import rfc3339
 from .mco import constants as c
 from .mco.daemon import Progress
@@ -203,7 +203,7 @@ def _create_workloads(store: Store, shape: ClusterShape, nodes: list[tuple[Obj, 
                 meta["name"] = f"{stem}-{label_digest(meta['name'])[7:12]}"
             store.create(PODS, pod)
     workers = [n for n, pool in nodes if pool != "master"]
-    for pod in workload_pods(workers):
+    for pod in workload_pods(workers) + operator_pod([n for n, pool in nodes if pool == "master"]):
         store.create(PODS, pod)
     for pdb in workload_pdbs():
         store.create(PDBS, pdb)

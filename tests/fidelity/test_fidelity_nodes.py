@@ -106,3 +106,29 @@ def test_degraded_node_is_not_retargeted_when_the_machine_config_goes(make_sim: 
     sim.reset_node(failed)
     sim.advance(1800)
     assert sim.node_annotations(failed)["state"] == "Done" and sim.pool_updated("worker")
+
+
+def test_the_operator_node_is_updated_last_in_the_control_plane(make_sim: Callable[..., Simulator]) -> None:
+    """Master candidates skip the node running the machine-config-operator pod while others remain, with a
+    DeferringOperatorNodeUpdate event; that node goes last.
+
+    Source: openshift/machine-config-operator release-4.16 pkg/controller/node/node_controller.go
+    (updateCandidateMachines, filterControlPlaneCandidateNodes, getOperatorNodeName: k8s-app=machine-config-operator).
+    """
+    from mcosim.resources import EVENTS, PODS
+
+    sim = make_sim(masters=3)
+    pods, _ = sim.store.list(PODS, labels="k8s-app=machine-config-operator")
+    operator = pods[0]["spec"]["nodeName"]
+    apply(sim, mc("99-master-image", role="master", osImageURL=HOTFIX))
+    new = target(sim, "master")
+    order: list[str] = []
+    for _ in range(2000):
+        sim.advance(10)
+        order += [n for n in sim.nodes_of("master")
+                  if sim.node_annotations(n)["desiredConfig"] == new and n not in order]
+        if len(order) == 3:
+            break
+    assert order[-1] == operator and len(order) == 3
+    events = [e for e in sim.store.items(EVENTS) if e["reason"] == "DeferringOperatorNodeUpdate"]
+    assert events and events[0]["message"] == f"Deferring update of machine config operator node {operator}"
