@@ -211,7 +211,7 @@ class Daemons:
             name,
             [
                 Condition("UpdatePrepared", "True", "Update is prepared"),
-                Condition("UpdateExecuted", "Unknown", "Update is executing"),
+                Condition("UpdateExecuted", "Unknown", "Update is executing", "Cordoned"),
                 Condition("Cordoned", "True", "Cordoned node. The node is reporting Unschedulable = true"),
                 Condition("Drained",
                     "Unknown",
@@ -264,7 +264,7 @@ class Daemons:
     def _report_drain_failure(self, name: str, p: Progress, error: str, elapsed: float) -> None:
         """As the MCO's drain controller does: the MCN carries the error; past 10 min, a Warning Event too."""
         self.mcn.update(name, [
-            Condition("UpdateExecuted", "Unknown", "Node Drain has not succeeded"),
+            Condition("UpdateExecuted", "Unknown", "Node Drain has not succeeded", "Drained"),
             Condition("Drained", "Unknown", f"Error: Node Drain has not succeeded. Error is: {error} The drain "
                       f"will not be complete until desired drainer drain-{p.target} matches current drainer"),
         ])
@@ -364,7 +364,8 @@ class Daemons:
                     "SSH Keys did not need an update"),
                 Condition("UpdateExecuted",
                     "True",
-                    "Updated the Files and OS on disk as a part of the in progress upgrade"),
+                    "Updated the Files and OS on disk as a part of the in progress upgrade",
+                    "AppliedFilesAndOS"),
                 Condition("UpdatePostActionComplete", "Unknown", "Update requires a reboot"),
                 Condition("RebootedNode",
                     "Unknown",
@@ -435,7 +436,7 @@ class Daemons:
             name,
             [
                 Condition("Uncordoned", "True", "Successfully uncordoned node"),
-                Condition("UpdateComplete", "True", "Update Completed"),
+                Condition("UpdateComplete", "True", "Update Completed", "Uncordoned"),
                 Condition("Resumed", "True", f"In desired config {target}. Resumed normal operations."),
                 Condition("NodeDegraded", "False", ""),
                 Condition("Updated", "True", f"Node {name} Updated"),

@@ -1,7 +1,8 @@
 """MachineConfigNode objects: one per node, mirroring the daemon's progress as conditions.
 
 False = not yet, Unknown = in progress (or failed), True = done. A step's reason is its parent
-phase's name followed by its own (`UpdateExecutedCordoned`); a phase's reason is its own name.
+phase's name followed by its own (`UpdateExecutedCordoned`; RebootedNode keeps its own); a phase's
+reason is its own name, or the step it is at (UpdateExecuted: `Drained`).
 At the start of an update every phase and step goes back to False / `NotYetOccurred`.
 """
 
@@ -42,9 +43,12 @@ ALL_TYPES = (*PHASES, *STEPS, "NodeDegraded")
 NOT_YET = "NotYetOccurred"
 
 
+_OWN_REASON = {"RebootedNode"}  # the one step whose reason is not prefixed by its phase
+
+
 def reason_for(ctype: str) -> str:
     parent = STEPS.get(ctype)
-    return parent + ctype if parent else ctype
+    return parent + ctype if parent and ctype not in _OWN_REASON else ctype
 
 
 def new_mcn(node: Obj, pool: str, config: str, now: float, rt: ResourceType = MCNS) -> Obj:

@@ -90,3 +90,27 @@ def test_drain_events_only_from_4_19(make_sim: Callable[..., Simulator], release
     sim.advance(30 * 60)
     reasons = {e["reason"] for e in sim.store.items(EVENTS)}
     assert ("DrainThresholdExceeded" in reasons) is events
+
+
+def test_machine_config_node_condition_reasons(make_sim: Callable[..., Simulator]) -> None:
+    """A step's reason is its phase's name and its own (UpdateExecutedDrained), except RebootedNode; a phase
+    carries the step it is at (UpdateComplete: Uncordoned) or its own name; NodeDegraded its own.
+
+    Source: openshift/machine-config-operator release-4.19 pkg/daemon/update.go, pkg/daemon/drain.go and
+    pkg/daemon/daemon.go (upgrademonitor.Condition Reason: fmt.Sprintf("%s%s", phase, step), RebootedNode
+    and NodeDegraded with their own names).
+    """
+    from mcosim.releases import mcn_type
+
+    sim = make_sim("4.19.0")
+    apply(sim, mc("99-image", osImageURL="quay.io/my-registry/rhcos-hotfix@sha256:"
+                  "8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"))
+    assert sim.run_until(lambda: sim.pool_updated("worker"), 4 * 3600)
+    rt = mcn_type(sim.shape)
+    assert rt is not None
+    conditions = {x["type"]: x for x in sim.store.get(rt, sim.nodes_of("worker")[0])["status"]["conditions"]}
+    reasons = {t: conditions[t]["reason"] for t in ("Drained", "Uncordoned", "RebootedNode", "UpdatePrepared",
+                                                    "UpdateComplete", "NodeDegraded")}
+    assert reasons == {"Drained": "UpdateExecutedDrained", "Uncordoned": "UpdateCompleteUncordoned",
+                       "RebootedNode": "RebootedNode", "UpdatePrepared": "UpdatePrepared",
+                       "UpdateComplete": "Uncordoned", "NodeDegraded": "NodeDegraded"}
