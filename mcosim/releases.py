@@ -48,9 +48,7 @@ def parse_minor(version: str) -> int:
         raise ReleaseError(f"release {version!r}: expected a version like 4.16.3")
     minor = int(match.group(1))
     if not OLDEST_MINOR <= minor <= NEWEST_MINOR:
-        raise ReleaseError(
-            f"release {version}: the simulator models 4.{OLDEST_MINOR} to 4.{NEWEST_MINOR}"
-        )
+        raise ReleaseError(f"release {version}: the simulator models 4.{OLDEST_MINOR} to 4.{NEWEST_MINOR}")
     return minor
 
 

@@ -29,7 +29,6 @@ RecordEvent = Callable[[Obj, str, str, str], None]
 Schedule = Callable[[float, str], None]  # (sim time, node): call sync(node) then
 
 
-
 class Phase(StrEnum):
     """Where a node's daemon is; each phase has one handler (Daemons._handlers)."""
 
@@ -213,10 +212,12 @@ class Daemons:
                 Condition("UpdatePrepared", "True", "Update is prepared"),
                 Condition("UpdateExecuted", "Unknown", "Update is executing", "Cordoned"),
                 Condition("Cordoned", "True", "Cordoned node. The node is reporting Unschedulable = true"),
-                Condition("Drained",
+                Condition(
+                    "Drained",
                     "Unknown",
                     f"Draining node. The drain will not be complete until desired drainer "
-                    f"drain-{p.target} matches current drainer"),
+                    f"drain-{p.target} matches current drainer",
+                ),
             ],
         )
         self._event(name, "Normal", "Cordon", "Cordoned node to apply update")
@@ -243,8 +244,7 @@ class Daemons:
         if not already:
             self.mcn.update(
                 name,
-                [Condition("UpdatePrepared", "Unknown", f"Error: {reason}"),
-                 Condition("NodeDegraded", "True", reason)],
+                [Condition("UpdatePrepared", "Unknown", f"Error: {reason}"), Condition("NodeDegraded", "True", reason)],
             )
             self._event(name, "Warning", "FailedToReconcile", reason)
         self._wait(name, p, Phase.PREPARE, RETRY_AFTER_FAILURE)
@@ -263,15 +263,26 @@ class Daemons:
 
     def _report_drain_failure(self, name: str, p: Progress, error: str, elapsed: float) -> None:
         """As the MCO's drain controller does: the MCN carries the error; past 10 min, a Warning Event too."""
-        self.mcn.update(name, [
-            Condition("UpdateExecuted", "Unknown", "Node Drain has not succeeded", "Drained"),
-            Condition("Drained", "Unknown", f"Error: Node Drain has not succeeded. Error is: {error} The drain "
-                      f"will not be complete until desired drainer drain-{p.target} matches current drainer"),
-        ])
+        self.mcn.update(
+            name,
+            [
+                Condition("UpdateExecuted", "Unknown", "Node Drain has not succeeded", "Drained"),
+                Condition(
+                    "Drained",
+                    "Unknown",
+                    f"Error: Node Drain has not succeeded. Error is: {error} The drain "
+                    f"will not be complete until desired drainer drain-{p.target} matches current drainer",
+                ),
+            ],
+        )
         if elapsed > DRAIN_FAILING_THRESHOLD and self.shape.drain_events:
-            self._event(name, "Warning", "DrainThresholdExceeded",
-                        "Drain failed. Drain has been failing for more than 10 minutes. Waiting 5 minutes then "
-                        f"retrying. Error message from drain: {error}")
+            self._event(
+                name,
+                "Warning",
+                "DrainThresholdExceeded",
+                "Drain failed. Drain has been failing for more than 10 minutes. Waiting 5 minutes then "
+                f"retrying. Error message from drain: {error}",
+            )
 
     def _drained(self, name: str, node: Obj, p: Progress) -> None:
         self._working(name)
@@ -279,10 +290,12 @@ class Daemons:
         self.mcn.update(
             name,
             [
-                Condition("Drained",
+                Condition(
+                    "Drained",
                     "True",
                     f"Drained node. The drain is complete as the desired drainer matches current "
-                    f"drainer: drain-{p.target}"),
+                    f"drainer: drain-{p.target}",
+                ),
                 Condition("NodeDegraded", "False", ""),
                 Condition("AppliedFilesAndOS", "Unknown", "Applying files and new OS config to node"),
             ],
@@ -303,8 +316,9 @@ class Daemons:
             return
         invalid = self._invalid_extensions(mc)
         if invalid:
-            self._degrade(name, p, f"invalid extensions found: [{' '.join(invalid)}]", "AppliedFilesAndOS",
-                          RETRY_AFTER_FAILURE)
+            self._degrade(
+                name, p, f"invalid extensions found: [{' '.join(invalid)}]", "AppliedFilesAndOS", RETRY_AFTER_FAILURE
+            )
             return
         image = mc["spec"].get("osImageURL", "")
         if image == p.booted:
@@ -358,18 +372,24 @@ class Daemons:
         self.mcn.update(
             name,
             [
-                Condition("AppliedFilesAndOS",
+                Condition(
+                    "AppliedFilesAndOS",
                     "True",
                     f"Applied files and new OS config to node. OS {did} need an update. "
-                    "SSH Keys did not need an update"),
-                Condition("UpdateExecuted",
+                    "SSH Keys did not need an update",
+                ),
+                Condition(
+                    "UpdateExecuted",
                     "True",
                     "Updated the Files and OS on disk as a part of the in progress upgrade",
-                    "AppliedFilesAndOS"),
+                    "AppliedFilesAndOS",
+                ),
                 Condition("UpdatePostActionComplete", "Unknown", "Update requires a reboot"),
-                Condition("RebootedNode",
+                Condition(
+                    "RebootedNode",
                     "Unknown",
-                    "Upgrade requires a reboot. Currently doing this as the post update action."),
+                    "Upgrade requires a reboot. Currently doing this as the post update action.",
+                ),
             ],
         )
         self._event(name, "Normal", "Reboot", f"Node will reboot into config {p.target}")
@@ -383,11 +403,7 @@ class Daemons:
             p.previous, p.booted = p.booted, p.staged
         p.staged = None
         release = next(
-            (
-                r
-                for r in self.registry.releases.values()
-                if r.rhcos_version == version_of(self.registry, p.booted)
-            ),
+            (r for r in self.registry.releases.values() if r.rhcos_version == version_of(self.registry, p.booted)),
             None,
         )
         nodeops.set_ready(

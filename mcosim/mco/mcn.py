@@ -106,9 +106,7 @@ class McnWriter:
             if reset:
                 for ctype in ALL_TYPES:
                     if ctype != "Updated":
-                        set_condition(
-                            conds, ctype, "False", NOT_YET, "This node has not yet entered this phase", now
-                        )
+                        set_condition(conds, ctype, "False", NOT_YET, "This node has not yet entered this phase", now)
             for ctype, cstatus, message, reason in changes:
                 set_condition(conds, ctype, cstatus, reason or reason_for(ctype), message, now)
             version = status.setdefault("configVersion", {})

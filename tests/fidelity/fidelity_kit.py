@@ -16,8 +16,12 @@ def mc(name: str, role: str = "worker", annotations: dict[str, str] | None = Non
     meta: dict[str, Any] = {"name": name, "labels": {ROLE: role}}
     if annotations:
         meta["annotations"] = annotations
-    return {"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig", "metadata": meta,
-            "spec": spec}
+    return {
+        "apiVersion": "machineconfiguration.openshift.io/v1",
+        "kind": "MachineConfig",
+        "metadata": meta,
+        "spec": spec,
+    }
 
 
 def apply(sim: Simulator, obj: dict[str, Any]) -> None:

@@ -15,9 +15,11 @@ STDERR_TAIL = "manifest unknown: exit status 1"
 
 @pytest.mark.parametrize(
     ("release", "prefix"),
-    [("4.15.20", f"failed to update OS to {BAD_IMAGE} : error running rpm-ostree rebase"),
-     ("4.16.3", f"Failed to update OS to {BAD_IMAGE} after retries: error running rpm-ostree rebase"),
-     ("4.19.0", f"Failed to update OS to {BAD_IMAGE} after retries: error running rpm-ostree rebase")],
+    [
+        ("4.15.20", f"failed to update OS to {BAD_IMAGE} : error running rpm-ostree rebase"),
+        ("4.16.3", f"Failed to update OS to {BAD_IMAGE} after retries: error running rpm-ostree rebase"),
+        ("4.19.0", f"Failed to update OS to {BAD_IMAGE} after retries: error running rpm-ostree rebase"),
+    ],
 )
 def test_os_update_failure_text(make_sim: Callable[..., Simulator], release: str, prefix: str) -> None:
     """An image that cannot be pulled: the node's reason annotation, as each release words it.
@@ -85,8 +87,14 @@ def test_drain_events_only_from_4_19(make_sim: Callable[..., Simulator], release
     sim = make_sim(release)
     node = sim.nodes_of("worker")[0]
     sim.block_drain(node)
-    apply(sim, mc("99-image", osImageURL="quay.io/my-registry/rhcos-hotfix@sha256:"
-                  "8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"))
+    apply(
+        sim,
+        mc(
+            "99-image",
+            osImageURL="quay.io/my-registry/rhcos-hotfix@sha256:"
+            "8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010",
+        ),
+    )
     sim.advance(30 * 60)
     reasons = {e["reason"] for e in sim.store.items(EVENTS)}
     assert ("DrainThresholdExceeded" in reasons) is events
@@ -103,14 +111,27 @@ def test_machine_config_node_condition_reasons(make_sim: Callable[..., Simulator
     from mcosim.releases import mcn_type
 
     sim = make_sim("4.19.0")
-    apply(sim, mc("99-image", osImageURL="quay.io/my-registry/rhcos-hotfix@sha256:"
-                  "8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"))
+    apply(
+        sim,
+        mc(
+            "99-image",
+            osImageURL="quay.io/my-registry/rhcos-hotfix@sha256:"
+            "8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010",
+        ),
+    )
     assert sim.run_until(lambda: sim.pool_updated("worker"), 4 * 3600)
     rt = mcn_type(sim.shape)
     assert rt is not None
     conditions = {x["type"]: x for x in sim.store.get(rt, sim.nodes_of("worker")[0])["status"]["conditions"]}
-    reasons = {t: conditions[t]["reason"] for t in ("Drained", "Uncordoned", "RebootedNode", "UpdatePrepared",
-                                                    "UpdateComplete", "NodeDegraded")}
-    assert reasons == {"Drained": "UpdateExecutedDrained", "Uncordoned": "UpdateCompleteUncordoned",
-                       "RebootedNode": "RebootedNode", "UpdatePrepared": "UpdatePrepared",
-                       "UpdateComplete": "Uncordoned", "NodeDegraded": "NodeDegraded"}
+    reasons = {
+        t: conditions[t]["reason"]
+        for t in ("Drained", "Uncordoned", "RebootedNode", "UpdatePrepared", "UpdateComplete", "NodeDegraded")
+    }
+    assert reasons == {
+        "Drained": "UpdateExecutedDrained",
+        "Uncordoned": "UpdateCompleteUncordoned",
+        "RebootedNode": "RebootedNode",
+        "UpdatePrepared": "UpdatePrepared",
+        "UpdateComplete": "Uncordoned",
+        "NodeDegraded": "NodeDegraded",
+    }

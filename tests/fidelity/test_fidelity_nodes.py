@@ -125,8 +125,9 @@ def test_the_operator_node_is_updated_last_in_the_control_plane(make_sim: Callab
     order: list[str] = []
     for _ in range(2000):
         sim.advance(10)
-        order += [n for n in sim.nodes_of("master")
-                  if sim.node_annotations(n)["desiredConfig"] == new and n not in order]
+        order += [
+            n for n in sim.nodes_of("master") if sim.node_annotations(n)["desiredConfig"] == new and n not in order
+        ]
         if len(order) == 3:
             break
     assert order[-1] == operator and len(order) == 3

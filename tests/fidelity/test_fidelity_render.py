@@ -79,8 +79,10 @@ def test_ignition_2_2_is_converted(make_sim: Callable[..., Simulator]) -> None:
     """
     sim = make_sim()
     data = "data:," + "x"
-    v2 = {"ignition": {"version": "2.2.0"},
-          "storage": {"files": [{"filesystem": "root", "path": "/etc/v2", "mode": 420, "contents": {"source": data}}]}}
+    v2 = {
+        "ignition": {"version": "2.2.0"},
+        "storage": {"files": [{"filesystem": "root", "path": "/etc/v2", "mode": 420, "contents": {"source": data}}]},
+    }
     apply(sim, mc("99-v2", config=v2))
     assert condition(sim, "RenderDegraded")["status"] == "False"
     files = {f["path"]: f for f in rendered(sim)["config"]["storage"]["files"]}
@@ -94,10 +96,15 @@ def test_file_overwrite_defaults_to_true(make_sim: Callable[..., Simulator]) -> 
     """
     sim = make_sim()
     source = "data:text/plain;base64," + base64.b64encode(b"x").decode()
-    config = {"ignition": {"version": "3.2.0"}, "storage": {"files": [
-        {"path": "/etc/a", "contents": {"source": source}},
-        {"path": "/etc/b", "overwrite": False, "contents": {"source": source}},
-    ]}}
+    config = {
+        "ignition": {"version": "3.2.0"},
+        "storage": {
+            "files": [
+                {"path": "/etc/a", "contents": {"source": source}},
+                {"path": "/etc/b", "overwrite": False, "contents": {"source": source}},
+            ]
+        },
+    }
     apply(sim, mc("99-files", config=config))
     files = {f["path"]: f for f in rendered(sim)["config"]["storage"]["files"]}
     assert files["/etc/a"]["overwrite"] is True and files["/etc/b"]["overwrite"] is False
@@ -130,8 +137,13 @@ def test_invalid_kernel_type_text(make_sim: Callable[..., Simulator]) -> None:
 
 @pytest.mark.parametrize(
     ("release", "extension", "valid"),
-    [("4.16.3", "sysstat", False), ("4.18.1", "sysstat", True), ("4.18.1", "two-node-ha", False),
-     ("4.19.0", "two-node-ha", True), ("4.16.3", "wasm", True)],
+    [
+        ("4.16.3", "sysstat", False),
+        ("4.18.1", "sysstat", True),
+        ("4.18.1", "two-node-ha", False),
+        ("4.19.0", "two-node-ha", True),
+        ("4.16.3", "wasm", True),
+    ],
 )
 def test_extension_allow_list_by_release(
     make_sim: Callable[..., Simulator], release: str, extension: str, valid: bool
@@ -195,5 +207,7 @@ def test_rendered_config_event_names_release_and_controller(make_sim: Callable[.
     sim = make_sim()
     apply(sim, mc("99-kargs", kernelArguments=["nosmt"]))
     messages = [e["message"] for e in sim.store.items(EVENTS) if e["reason"] == "RenderedConfigGenerated"]
-    assert f"{target(sim)} successfully generated (release version: 4.16.3, controller version: " \
+    assert (
+        f"{target(sim)} successfully generated (release version: 4.16.3, controller version: "
         f"{c.CONTROLLER_VERSION})" in messages
+    )

@@ -41,9 +41,10 @@ def test_node_degraded_reason_and_message(make_sim: Callable[..., Simulator]) ->
     assert status(sim)["unavailableMachineCount"] == 1  # cordoned: not ready
 
 
-@pytest.mark.parametrize(("release", "feature_set", "synchronizers"),
-                         [("4.15.20", "", False), ("4.16.3", "", False), ("4.16.3", "TechPreviewNoUpgrade", True),
-                          ("4.19.0", "", True)])
+@pytest.mark.parametrize(
+    ("release", "feature_set", "synchronizers"),
+    [("4.15.20", "", False), ("4.16.3", "", False), ("4.16.3", "TechPreviewNoUpgrade", True), ("4.19.0", "", True)],
+)
 def test_cert_expirys_always_and_pool_synchronizers_with_pinned_images(
     make_sim: Callable[..., Simulator], release: str, feature_set: str, synchronizers: bool
 ) -> None:
