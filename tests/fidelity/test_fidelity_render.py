@@ -211,3 +211,22 @@ def test_rendered_config_event_names_release_and_controller(make_sim: Callable[.
         f"{target(sim)} successfully generated (release version: 4.16.3, controller version: "
         f"{c.CONTROLLER_VERSION})" in messages
     )
+
+
+def test_custom_pool_merge_order_and_source_order(make_sim: Callable[..., Simulator]) -> None:
+    """A custom pool merges worker-role MCs first, then its own (its MC wins even when it sorts first by
+    name); `spec.configuration.source` lists the MCs by name.
+
+    Source: openshift/machine-config-operator release-4.16 pkg/controller/common/helpers.go
+    (MergeMachineConfigs: workerConfigs then otherConfigs) and pkg/controller/render/render_controller.go
+    (mcs sorted by name; getMachineConfigRefs).
+    """
+    from mcosim.resources import POOLS
+
+    sim = make_sim(pools={"canary": 1})
+    canary_image = "quay.io/my-registry/canary@sha256:" + "c" * 64
+    apply(sim, mc("99-z-worker-image", osImageURL="quay.io/my-registry/worker@sha256:" + "d" * 64))
+    apply(sim, mc("10-canary-image", role="canary", osImageURL=canary_image))
+    assert rendered(sim, "canary")["osImageURL"] == canary_image
+    names = [s["name"] for s in sim.store.get(POOLS, "canary")["spec"]["configuration"]["source"]]
+    assert names == sorted(names) and names[0] == "00-worker" and "10-canary-image" in names
