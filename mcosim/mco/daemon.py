@@ -210,6 +210,9 @@ class Daemons:
             name,
             [
                 Condition("UpdatePrepared", "True", "Update is prepared"),
+                Condition(
+                    "UpdateCompatible", "True", "Update Compatible. Post Cfg Actions [reboot]: Drain Required: true"
+                ),
                 Condition("UpdateExecuted", "Unknown", "Update is executing", "Cordoned"),
                 Condition("Cordoned", "True", "Cordoned node. The node is reporting Unschedulable = true"),
                 Condition(
@@ -244,7 +247,11 @@ class Daemons:
         if not already:
             self.mcn.update(
                 name,
-                [Condition("UpdatePrepared", "Unknown", f"Error: {reason}"), Condition("NodeDegraded", "True", reason)],
+                [
+                    Condition("UpdatePrepared", "Unknown", f"Error: {reason}"),
+                    Condition("UpdateCompatible", "Unknown", f"Error: {reason}"),
+                    Condition("NodeDegraded", "True", reason),
+                ],
             )
             self._event(name, "Warning", "FailedToReconcile", reason)
         self._wait(name, p, Phase.PREPARE, RETRY_AFTER_FAILURE)

@@ -33,6 +33,7 @@ PHASES = (
     "Updated",
 )
 STEPS = {  # step → its parent phase
+    "UpdateCompatible": "UpdatePrepared",  # v1alpha1 only (removed from v1)
     "Cordoned": "UpdateExecuted",
     "Drained": "UpdateExecuted",
     "AppliedFilesAndOS": "UpdateExecuted",
@@ -40,6 +41,14 @@ STEPS = {  # step → its parent phase
     "Uncordoned": "UpdateComplete",
 }
 ALL_TYPES = (*PHASES, *STEPS, "NodeDegraded")
+V1ALPHA1_ONLY = frozenset({"UpdateCompatible"})
+
+
+def types_of(rt: ResourceType) -> tuple[str, ...]:
+    """The condition types an MCN of this version carries."""
+    return ALL_TYPES if rt.version == "v1alpha1" else tuple(t for t in ALL_TYPES if t not in V1ALPHA1_ONLY)
+
+
 NOT_YET = "NotYetOccurred"
 
 
@@ -53,7 +62,7 @@ def reason_for(ctype: str) -> str:
 
 def new_mcn(node: Obj, pool: str, config: str, now: float, rt: ResourceType = MCNS) -> Obj:
     conditions: list[dict[str, Any]] = []
-    for ctype in ALL_TYPES:
+    for ctype in types_of(rt):
         set_condition(conditions, ctype, "False", NOT_YET, "This node has not yet entered this phase", now)
     set_condition(conditions, "Updated", "True", "Updated", f"Node {node['metadata']['name']} Updated", now)
     owner = {
@@ -104,10 +113,12 @@ class McnWriter:
             status = mcn.setdefault("status", {})
             conds = status.setdefault("conditions", [])
             if reset:
-                for ctype in ALL_TYPES:
+                for ctype in types_of(rt):
                     if ctype != "Updated":
                         set_condition(conds, ctype, "False", NOT_YET, "This node has not yet entered this phase", now)
             for ctype, cstatus, message, reason in changes:
+                if ctype not in types_of(rt):
+                    continue
                 set_condition(conds, ctype, cstatus, reason or reason_for(ctype), message, now)
             version = status.setdefault("configVersion", {})
             if desired is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 from fidelity_kit import BAD_IMAGE, apply, condition, mc, status
@@ -135,3 +136,34 @@ def test_machine_config_node_condition_reasons(make_sim: Callable[..., Simulator
         "UpdateComplete": "Uncordoned",
         "NodeDegraded": "NodeDegraded",
     }
+
+
+def test_v1alpha1_machine_config_nodes_carry_update_compatible(make_sim: Callable[..., Simulator]) -> None:
+    """4.15-4.18's v1alpha1 MCNs have the UpdateCompatible step (reason UpdatePreparedUpdateCompatible);
+    v1 dropped it.
+
+    Source: openshift/machine-config-operator release-4.16 pkg/daemon/update.go (MachineConfigNodeUpdateCompatible,
+    "Update Compatible. Post Cfg Actions %v: Drain Required: %t"); openshift/api release-4.19
+    machineconfiguration/v1/types_machineconfignode.go (no UpdateCompatible).
+    """
+    from mcosim.releases import mcn_type
+
+    for release, feature_set, present in (("4.16.3", "TechPreviewNoUpgrade", True), ("4.19.0", "", False)):
+        sim = make_sim(release, feature_set=feature_set)
+        apply(
+            sim,
+            mc(
+                "99-image",
+                osImageURL="quay.io/my-registry/rhcos-hotfix@sha256:"
+                "8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010",
+            ),
+        )
+        assert sim.run_until(partial(sim.pool_updated, "worker"), 4 * 3600)
+        rt = mcn_type(sim.shape)
+        assert rt is not None
+        conditions = {x["type"]: x for x in sim.store.get(rt, sim.nodes_of("worker")[0])["status"]["conditions"]}
+        assert ("UpdateCompatible" in conditions) is present
+        if present:
+            compatible = conditions["UpdateCompatible"]
+            assert (compatible["status"], compatible["reason"]) == ("True", "UpdatePreparedUpdateCompatible")
+            assert compatible["message"] == "Update Compatible. Post Cfg Actions [reboot]: Drain Required: true"
