@@ -1,8 +1,8 @@
-"""The starting state of the simulated cluster: a freshly installed OpenShift 4.16-style cluster.
+"""The starting state of the simulated cluster: a freshly installed OpenShift cluster of one release.
 
 Three control-plane nodes (pool master) and N workers (pool worker), optional custom pools that
 inherit worker, zones us-west-1a/b/c, the usual namespaces, base MachineConfigs and their rendered
-configs, MachineConfigNodes, a few pods per node (some guarded by PDBs), node leases, the
+configs, MachineConfigNodes (where the release has them), a few pods per node (some guarded by PDBs), node leases, the
 osimageurl ConfigMap and ClusterVersion `version`. Everything is deterministic for a given seed.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bootstrap_pods import node_lease, node_pods, workload_pdbs, workload_pods
+from .bootstrap_pods import node_lease, node_pods, operator_pod, workload_pdbs, workload_pods
 from .clock import rfc3339
 from .mco import constants as c
 from .mco.daemon import Progress
@@ -26,7 +26,6 @@ from .resources import (
     CONFIGMAPS,
     LEASES,
     MACHINE_CONFIGS,
-    MCNS,
     NAMESPACES,
     NODES,
     PDBS,
@@ -105,7 +104,10 @@ def cluster_version(release: Release, now: float) -> Obj:
     installed = rfc3339(now - INSTALL_AGE)
     return {
         "metadata": {"name": "version"},
-        "spec": {"channel": "stable-4.16", "clusterID": "5e3b8f2c-6a1d-4f7e-9c0b-1d2e3f4a5b6c"},
+        "spec": {
+            "channel": "stable-" + ".".join(release.version.split(".")[:2]),
+            "clusterID": "5e3b8f2c-6a1d-4f7e-9c0b-1d2e3f4a5b6c",
+        },
         "status": {
             "desired": {"version": release.version, "image": release_image(release.version)},
             "history": [
@@ -186,7 +188,8 @@ def _backdate(timestamp: str) -> Callable[[Obj], None]:
 def _adopt(store: Store, mco: MachineConfigOperator, node: Obj, pool: str, release: Release) -> None:
     name = node["metadata"]["name"]
     rendered = node["metadata"]["annotations"][c.CURRENT_CONFIG]
-    store.create(MCNS, new_mcn(node, pool, rendered, store.clock.now()))
+    if mco.mcn.rt is not None:  # MachineConfigNodes exist only on releases that serve them
+        store.create(mco.mcn.rt, new_mcn(node, pool, rendered, store.clock.now(), mco.mcn.rt))
     mco.daemons.progress[name] = Progress(booted=release.base.ref, target=rendered)
     store.create(LEASES, node_lease(name, store.clock.now()))
 
@@ -200,7 +203,7 @@ def _create_workloads(store: Store, shape: ClusterShape, nodes: list[tuple[Obj, 
                 meta["name"] = f"{stem}-{label_digest(meta['name'])[7:12]}"
             store.create(PODS, pod)
     workers = [n for n, pool in nodes if pool != "master"]
-    for pod in workload_pods(workers):
+    for pod in workload_pods(workers) + operator_pod([n for n, pool in nodes if pool == "master"]):
         store.create(PODS, pod)
     for pdb in workload_pdbs():
         store.create(PDBS, pdb)

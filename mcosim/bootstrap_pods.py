@@ -160,6 +160,23 @@ def workload_pods(workers: list[Obj]) -> list[Obj]:
     return out
 
 
+def operator_pod(masters: list[Obj]) -> list[Obj]:
+    """The machine-config-operator Deployment's one replica, on the first control-plane node."""
+    if not masters:
+        return []
+    return [
+        pod(
+            f"machine-config-operator-7c9f6d8b4-{_suffix('mco')}",
+            "openshift-machine-config-operator",
+            masters[0],
+            ["machine-config-operator", "kube-rbac-proxy"],
+            labels={"k8s-app": "machine-config-operator"},
+            owner=_owner("ReplicaSet", "machine-config-operator-7c9f6d8b4"),
+            role="master",
+        )
+    ]
+
+
 def workload_pdbs() -> list[Obj]:
     return [
         {

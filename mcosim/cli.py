@@ -1,8 +1,8 @@
 """`reconciler sim …` (also `python -m mcosim …`): run the simulated cluster and drive it.
 
     sim up [--port P] [--tls-port P] [--kubeconfig-out PATH] [--speed X] [--pool NAME=COUNT]… [--workers N]
-           [--masters N] [--image REF]… [--release V] [--fail-image REF]… [--block-drain NODE]…
-           [--fail-reboot NODE]… [--virtual [--fast-forward]]
+           [--masters N] [--image REF]… [--release V] [--feature-set TechPreviewNoUpgrade]
+           [--fail-image REF]… [--block-drain NODE]… [--fail-reboot NODE]… [--virtual [--fast-forward]]
     sim upgrade --kubeconfig K --to 4.16.9
     sim rpm-ostree-status NODE --kubeconfig K
     sim fault {image,drain,reboot} TARGET [--clear] --kubeconfig K
@@ -25,6 +25,8 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from .releases import DEFAULT_RELEASE, ReleaseError, ReleaseShape
 
 DEFAULT_KUBECONFIG = "./sim.kubeconfig"
 
@@ -52,7 +54,20 @@ def add_subcommands(subparsers: Any) -> None:
     up.add_argument(
         "--image", action="append", default=[], metavar="REF", help="add an image to the registry"
     )
-    up.add_argument("--release", default="4.16.3")
+    up.add_argument(
+        "--release",
+        default=DEFAULT_RELEASE,
+        metavar="V",
+        help=f"OpenShift release to shape the API and texts after, 4.14.0-4.19.x (default {DEFAULT_RELEASE}: "
+        "no MachineConfigNodes before 4.19)",
+    )
+    up.add_argument(
+        "--feature-set",
+        default="",
+        choices=("", "TechPreviewNoUpgrade"),
+        metavar="SET",
+        help="TechPreviewNoUpgrade: also serve v1alpha1 MachineConfigNodes on 4.15-4.18",
+    )
     up.add_argument("--max-unavailable", action="append", default=[], metavar="POOL=N|N%")
     up.add_argument("--seed", type=int, default=0)
     up.add_argument(
@@ -155,11 +170,16 @@ def up(args: argparse.Namespace) -> int:
         k: (v if v.endswith("%") else _count(v, "--max-unavailable"))
         for k, v in _parse_pairs(args.max_unavailable, "--max-unavailable").items()
     }
+    try:
+        ReleaseShape(args.release)
+    except ReleaseError as err:
+        raise SystemExit(f"reconciler sim up: error: --release: {err}") from err
     config = SimConfig(
         masters=args.masters,
         workers=args.workers,
         pools=pools,
         release=args.release,
+        feature_set=args.feature_set,
         speed=args.speed,
         clock="virtual" if args.virtual else "real",
         fast_forward=args.fast_forward,

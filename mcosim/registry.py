@@ -129,9 +129,24 @@ class Registry:
             self.tags[(repository, tag)] = digest
 
     def release(self, version: str) -> Release:
+        """A release by version; one the data file does not list gets made-up images of its own."""
         if version not in self.releases:
-            raise KeyError(f"unknown release {version}; known: {', '.join(sorted(self.releases))}")
+            if not re.match(r"^4\.\d+\.\d+$", version):
+                raise KeyError(f"unknown release {version}; known: {', '.join(sorted(self.releases))}")
+            self.releases[version] = self._synthesize(version)
         return self.releases[version]
+
+    def _synthesize(self, version: str) -> Release:
+        minor, patch = (int(x) for x in version.split(".")[1:])
+        repo = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
+        kernel = f"5.14.0-{284 + 71 * max(0, minor - 14)}.{patch}.1.el9_{2 + max(0, minor - 14) // 2}.x86_64"
+        kubelet = f"v1.{minor + 13}.{patch}"
+        base = self.put(Image(repo, label_digest(f"base-{version}"), release=version, label=f"base-{version}",
+                              packages=(f"kernel-{kernel.removesuffix('.x86_64')}",)))
+        ext = self.put(Image(repo, label_digest(f"ext-{version}"), release=version, label=f"ext-{version}",
+                             packages=("usbguard-1.0.0-15.el9", "kernel-devel-" + kernel.removesuffix(".x86_64"))))
+        return Release(version, base, ext, f"4{minor}.94.2024{minor:02d}{patch:02d}0000-0", kernel, kubelet,
+                       f"cri-o://1.{minor + 13}.{patch}-1.rhaos4.{minor}.el9")
 
     # ---- pulls ---------------------------------------------------------------------------------
     def lookup(self, ref: str) -> Image | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 MCO_GROUP = "machineconfiguration.openshift.io"
@@ -103,6 +103,13 @@ CLUSTER_ROLE_BINDINGS = BY_KIND["ClusterRoleBinding"]
 ACCESS_REVIEWS = BY_KIND["SelfSubjectAccessReview"]
 RULES_REVIEWS = BY_KIND["SelfSubjectRulesReview"]
 
+# served instead of MCNS by a tech-preview 4.15-4.18 cluster (see mcosim/releases.py)
+MCNS_V1ALPHA1 = replace(MCNS, version="v1alpha1")
+OTHER_VERSIONS: tuple[ResourceType, ...] = (MCNS_V1ALPHA1,)
 
-def lookup(group: str, plural: str) -> ResourceType | None:
+
+def lookup(group: str, plural: str, version: str | None = None) -> ResourceType | None:
+    for rt in OTHER_VERSIONS:
+        if (rt.group, rt.plural, rt.version) == (group, plural, version):
+            return rt
     return BY_PLURAL.get((group, plural))

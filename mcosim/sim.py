@@ -20,10 +20,12 @@ from .engine import Engine
 from .kubeconfig import write_kubeconfig
 from .mco import constants as c
 from .mco.conditions import status_of
+from .mco.daemon import Phase
 from .mco.operator import MachineConfigOperator
 from .mco.rpmostree import format_status
 from .registry import Registry
 from .registry_api import RegistryApi
+from .releases import DEFAULT_RELEASE, FeatureSet, ReleaseShape, served_resources
 from .resources import NODES, POOLS
 from .store import Store
 from .upgrade import upgrade_cluster
@@ -34,7 +36,8 @@ class SimConfig:
     masters: int = 3
     workers: int = 3
     pools: dict[str, int] = field(default_factory=dict)
-    release: str = "4.16.3"
+    release: str = DEFAULT_RELEASE
+    feature_set: str = ""  # "" (default) or "TechPreviewNoUpgrade": see mcosim/releases.py
     speed: float = 1.0
     clock: Literal["real", "virtual"] = "real"
     fast_forward: bool = False
@@ -56,6 +59,7 @@ class Simulator:
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
         cfg = self.config
+        self.shape = ReleaseShape(cfg.release, FeatureSet(cfg.feature_set))
         self.clock: VirtualClock | ScaledClock = (
             VirtualClock() if cfg.clock == "virtual" else ScaledClock(cfg.speed)
         )
@@ -67,7 +71,7 @@ class Simulator:
             self.store, self.clock, fast_forward=cfg.fast_forward, ff_max_speed=cfg.ff_max_speed
         )
         self.mco = MachineConfigOperator(
-            self.store, self.engine, self.registry, seed=cfg.seed, events=cfg.events
+            self.store, self.engine, self.registry, seed=cfg.seed, events=cfg.events, shape=self.shape
         )
         self.api: Any = None
         self._started = False
@@ -103,6 +107,7 @@ class Simulator:
                 registry=RegistryApi(self.registry),
                 openshift_version=cfg.release,
                 tls_port=cfg.tls_port,
+                served=served_resources(self.shape),
             )
             self.api.start()
         self.engine.start()
@@ -147,6 +152,11 @@ class Simulator:
         """Run until predicate() holds (checked under the store lock); timeout in sim seconds."""
         return self.engine.run_until(predicate, timeout)
 
+    @property
+    def errors(self) -> list[str]:
+        """Controller and API handler failures so far (both are bugs in the simulator; tests assert none)."""
+        return [*self.engine.errors, *(self.api.errors if self.api is not None else [])]
+
     def settle(self) -> None:
         """Run every controller until nothing is dirty at the current instant."""
         self.engine.run_pending()
@@ -163,7 +173,7 @@ class Simulator:
             progress = self.mco.daemons.progress.get(node)
             if progress is None:
                 raise KeyError(f"node {node} is not managed by the machine-config-daemon")
-            staged = progress.staged if progress.phase in ("rebase", "reboot") else None
+            staged = progress.staged if progress.phase in (Phase.REBASE, Phase.REBOOT) else None
             return format_status(self.registry, progress.booted, progress.previous, staged)
 
     def booted_image(self, node: str) -> str:
@@ -206,6 +216,18 @@ class Simulator:
         with self.store.lock:
             self.store.get(NODES, node)
             self.mco.daemons.fail_reboot(node, failing)
+        self.engine.wake()
+
+    def reset_node(self, node: str) -> None:
+        """The manual recovery of a node stuck Degraded: point its desiredConfig back at its currentConfig.
+
+        The node controller never retargets a degraded node that is still cordoned (it is unavailable),
+        so deleting or fixing the MachineConfig alone does not bring it back; an admin patches the node.
+        """
+        node = self.resolve_node(node)
+        with self.store.lock:
+            current = self.node_annotations(node).get("currentConfig", "")
+            self.store.modify(NODES, node, lambda n: n["metadata"]["annotations"].update({c.DESIRED_CONFIG: current}))
         self.engine.wake()
 
     def add_image(self, ref: str, **metadata: Any) -> str:

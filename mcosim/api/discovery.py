@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..resources import RESOURCES, ResourceType
@@ -25,9 +26,9 @@ def openshift_version_info(openshift_version: str) -> Obj:
     return {"major": major, "minor": minor, "gitVersion": f"v{openshift_version}", "platform": "linux/amd64"}
 
 
-def _group_versions() -> dict[str, list[str]]:
+def _group_versions(served: Sequence[ResourceType]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
-    for rt in RESOURCES:
+    for rt in served:
         versions = groups.setdefault(rt.group, [])
         if rt.version not in versions:
             versions.append(rt.version)
@@ -44,13 +45,13 @@ def _api_group(name: str, versions: list[str]) -> Obj:
     return {"name": name, "versions": entries, "preferredVersion": dict(entries[0])}
 
 
-def api_group_list() -> Obj:
-    groups = [_api_group(name, versions) for name, versions in _group_versions().items() if name]
+def api_group_list(served: Sequence[ResourceType] = RESOURCES) -> Obj:
+    groups = [_api_group(name, versions) for name, versions in _group_versions(served).items() if name]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group(name: str) -> Obj | None:
-    versions = _group_versions().get(name)
+def api_group(name: str, served: Sequence[ResourceType] = RESOURCES) -> Obj | None:
+    versions = _group_versions(served).get(name)
     if not name or versions is None:
         return None
     return {"kind": "APIGroup", "apiVersion": "v1", **_api_group(name, versions)}
@@ -75,8 +76,9 @@ def _resource_rows(rt: ResourceType) -> list[Obj]:
     return rows
 
 
-def resource_list(group: str, version: str) -> Obj | None:
-    types = [rt for rt in RESOURCES if rt.group == group and rt.version == version]
+def resource_list(group: str, version: str, served: Sequence[ResourceType] = RESOURCES) -> Obj | None:
+    """`served`: what this cluster's release serves (no MachineConfigNodes before 4.19, say)."""
+    types = [rt for rt in served if rt.group == group and rt.version == version]
     if not types:
         return None
     group_version = f"{group}/{version}" if group else version

@@ -47,7 +47,7 @@ def route(path: str) -> Route | None:
         candidate = lookup(group, rest[2])
         if candidate is not None and candidate.namespaced:
             namespace, rest = rest[1], rest[2:]
-    rt = lookup(group, rest[0])
+    rt = lookup(group, rest[0], version)
     if rt is None or rt.version != version or len(rest) > 3:
         raise not_found_path()
     name = rest[1] if len(rest) >= 2 else None

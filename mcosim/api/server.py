@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import select
 import socket
 import ssl
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import ApiError
 from ..rbac import Request, User
+from ..resources import RESOURCES, ResourceType
 from ..store import Store
 from . import discovery, openapi, protobuf, tls
 from .auth import Auth, request_of
@@ -25,6 +27,7 @@ from .routing import Route, not_found_path, route
 from .tables import wants_table
 from .watch import POLL_SECONDS, PreviousVersions, WatchRequest, WatchStream
 
+log = logging.getLogger("mcosim.api")
 AdminHandler = Callable[[str, str, dict[str, str], Any], tuple[int, Any]]
 JSON = "application/json"
 
@@ -113,9 +116,12 @@ class ApiServer:
         version: str = "v1.32.4",
         openshift_version: str = "4.16.3",
         tls_port: int | None = None,
+        served: tuple[ResourceType, ...] = RESOURCES,
     ) -> None:
         """tls_port: also serve HTTPS there (0: any free port) with a fresh self-signed certificate."""
         self.store = store
+        self.served = served  # the resource types this release serves; others answer 404
+        self.errors: list[str] = []  # handler failures (answered 500), kept so tests can assert none
         self.admin = admin
         self.registry = registry  # serves /v2/ (the OCI distribution API), when given
         self.faults = faults if faults is not None else ApiFaults()
@@ -195,6 +201,8 @@ class ApiServer:
         except (BrokenPipeError, ConnectionResetError):
             h.close_connection = True
         except Exception as exc:  # a bug in the simulator: answer like an API server would
+            log.exception("%s %s failed", h.command, h.path)
+            self.errors.append(f"{h.command} {h.path}: {exc!r}")
             error = ApiError(500, "InternalError", f"Internal error occurred: {type(exc).__name__}: {exc}")
             self._send(h, Reply(500, dumps(error.status())))
 
@@ -210,7 +218,9 @@ class ApiServer:
             return
         if decision.error is not None:
             raise decision.error
-        if target.rt.namespaced and target.namespace is None and target.name is not None:
+        if target.rt not in self.served or (
+            target.rt.namespaced and target.namespace is None and target.name is not None
+        ):
             raise not_found_path()
         content_type = (h.headers.get("Content-Type") or "").split(";")[0].strip()
         if content_type == protobuf.MEDIA_TYPE and verb in ("create", "update") and not self.auth.serves(target):
@@ -313,13 +323,13 @@ class ApiServer:
         if path == "/api":
             return discovery.api_versions(self.url.removeprefix("http://"))
         if path == "/apis":
-            return discovery.api_group_list()
+            return discovery.api_group_list(self.served)
         if parts[0] == "api" and len(parts) == 2:
-            return discovery.resource_list("", parts[1])
+            return discovery.resource_list("", parts[1], self.served)
         if parts[0] == "apis" and len(parts) == 2:
-            return discovery.api_group(parts[1])
+            return discovery.api_group(parts[1], self.served)
         if parts[0] == "apis" and len(parts) == 3:
-            return discovery.resource_list(parts[1], parts[2])
+            return discovery.resource_list(parts[1], parts[2], self.served)
         return None
 
     def _openapi(self, path: str) -> Reply:

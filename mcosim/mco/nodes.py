@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..resources import NODES, POOLS
+from ..releases import ReleaseShape
+from ..resources import NODES, PODS, POOLS
 from ..store import Obj, Store
 from . import constants as c
 from .nodestate import NodeSummary, SummaryCache
@@ -20,8 +21,9 @@ RecordEvent = Callable[[Obj, str, str, str], None]
 
 
 class NodeController:
-    def __init__(self, store: Store, index: PoolIndex, record_event: RecordEvent) -> None:
+    def __init__(self, store: Store, index: PoolIndex, record_event: RecordEvent, shape: ReleaseShape) -> None:
         self.store = store
+        self.shape = shape
         self.index = index
         self.record_event = record_event
         self.summaries = SummaryCache()
@@ -34,15 +36,30 @@ class NodeController:
         nodes = self._nodes(pool_name)
         self._clear_finished_taints(nodes)
         if target and not pool["spec"].get("paused"):
-            chosen = select_candidates(pool, nodes, target)
+            chosen = self._choose(pool, nodes, target)
             if chosen:
                 self._target(pool, chosen, target)
                 nodes = self._nodes(pool_name)
         write_status(
             self.store,
             pool_name,
-            compute_status(self.store.get(POOLS, pool_name), nodes, self.store.clock.now()),
+            compute_status(self.store.get(POOLS, pool_name), nodes, self.store.clock.now(), self.shape),
         )
+
+    def _choose(self, pool: Obj, nodes: list[NodeSummary], target: str) -> list[NodeSummary]:
+        candidates, capacity = all_candidates(pool, nodes, target)
+        if pool["metadata"]["name"] == "master" and len(candidates) > 1:
+            operator = self._operator_node()
+            if operator in {n.name for n in candidates}:
+                candidates = [n for n in candidates if n.name != operator]
+                self.record_event(pool, "Normal", "DeferringOperatorNodeUpdate",
+                                  f"Deferring update of machine config operator node {operator}")
+        return sorted(candidates, key=NodeSummary.order_key)[:capacity]
+
+    def _operator_node(self) -> str:
+        """The node running the machine-config-operator pod ("" unless exactly one such pod)."""
+        pods, _ = self.store.list(PODS, namespace=c.MCO_NAMESPACE, labels="k8s-app=machine-config-operator")
+        return str(pods[0]["spec"].get("nodeName", "")) if len(pods) == 1 else ""
 
     def _nodes(self, pool_name: str) -> list[NodeSummary]:
         found = (self.store.try_get(NODES, name) for name in self.index.nodes_of(pool_name))
@@ -64,17 +81,22 @@ class NodeController:
                 self.store.modify(NODES, node.name, _remove_taint)
 
 
-def select_candidates(pool: Obj, nodes: list[NodeSummary], target: str) -> list[NodeSummary]:
+def all_candidates(pool: Obj, nodes: list[NodeSummary], target: str) -> tuple[list[NodeSummary], int]:
+    """Ready nodes not yet on the target, and how many may start (unavailable and failing ones use slots)."""
     limit = max_unavailable(pool, len(nodes))
     unavailable = sum(1 for n in nodes if n.unavailable)
     if unavailable >= limit:
-        return []
+        return [], 0
     capacity = limit - unavailable
     failing = sum(1 for n in nodes if n.desired == target and n.failing)
     if failing >= capacity:
-        return []
-    candidates = [n for n in nodes if n.desired != target and n.ready]
-    return sorted(candidates, key=NodeSummary.order_key)[: capacity - failing]
+        return [], 0
+    return [n for n in nodes if n.desired != target and n.ready], capacity - failing
+
+
+def select_candidates(pool: Obj, nodes: list[NodeSummary], target: str) -> list[NodeSummary]:
+    candidates, capacity = all_candidates(pool, nodes, target)
+    return sorted(candidates, key=NodeSummary.order_key)[:capacity]
 
 
 def _set_desired(node: Obj, target: str) -> None:

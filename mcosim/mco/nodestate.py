@@ -12,11 +12,18 @@ def annotation(node: Obj, key: str) -> str:
     return str((node["metadata"].get("annotations") or {}).get(key, ""))
 
 
+def _condition(node: Obj, ctype: str) -> str | None:
+    found = next((x for x in node.get("status", {}).get("conditions") or [] if x.get("type") == ctype), None)
+    return None if found is None else str(found.get("status"))
+
+
 def is_ready(node: Obj) -> bool:
-    ready = next(
-        (x for x in node.get("status", {}).get("conditions") or [] if x.get("type") == "Ready"), None
+    """The kubelet side of the node controller's readiness: Ready, no disk pressure, network available."""
+    return (
+        _condition(node, "Ready") == "True"
+        and _condition(node, "DiskPressure") in (None, "False")
+        and _condition(node, "NetworkUnavailable") in (None, "False")
     )
-    return ready is not None and ready.get("status") == "True"
 
 
 def zone(node: Obj) -> str | None:
@@ -43,7 +50,7 @@ class NodeSummary:
     current: str
     state: str
     reason: str
-    ready: bool
+    healthy: bool  # is_ready: kubelet Ready, no disk pressure, network available
     unschedulable: bool
     in_progress_taint: bool
     zone: str | None
@@ -54,11 +61,23 @@ class NodeSummary:
         return bool(self.current) and self.current == self.desired and self.state == c.STATE_DONE
 
     @property
+    def ready(self) -> bool:
+        """The node controller's readiness: healthy and schedulable (a cordoned node is not ready)."""
+        return self.healthy and not self.unschedulable
+
+    @property
+    def degraded(self) -> bool:
+        """Counted in degradedMachineCount: its daemon reports Degraded or Unreconcilable."""
+        return bool(self.desired) and self.state in (c.STATE_DEGRADED, c.STATE_UNRECONCILABLE)
+
+    @property
     def failing(self) -> bool:
-        return self.state in (c.STATE_DEGRADED, c.STATE_UNRECONCILABLE)
+        """Failing to reach its desired config (the node controller may retarget it)."""
+        return self.current != self.desired and self.state in (c.STATE_DEGRADED, c.STATE_UNRECONCILABLE)
 
     @property
     def unavailable(self) -> bool:
+        """Not ready, or busy on a config it has not reached (a failing daemon is not busy)."""
         return not self.ready or (not self.done and not self.failing)
 
     def updated(self, target: str) -> bool:
@@ -90,7 +109,7 @@ def summarize(node: Obj) -> NodeSummary:
     taints = node.get("spec", {}).get("taints") or []
     return NodeSummary(
         name=meta["name"], desired=notes.get(c.DESIRED_CONFIG, ""), current=notes.get(c.CURRENT_CONFIG, ""),
-        state=notes.get(c.STATE, ""), reason=notes.get(c.REASON, ""), ready=is_ready(node),
+        state=notes.get(c.STATE, ""), reason=notes.get(c.REASON, ""), healthy=is_ready(node),
         unschedulable=bool(node.get("spec", {}).get("unschedulable")),
         in_progress_taint=any(t.get("key") == c.UPDATE_IN_PROGRESS_TAINT["key"] for t in taints),
         zone=zone(node), created=meta.get("creationTimestamp", ""),

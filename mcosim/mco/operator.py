@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..engine import Engine
 from ..pdb import sync_budgets
 from ..registry import Registry
+from ..releases import ReleaseShape, mcn_type
 from ..resources import CONFIGMAPS, MACHINE_CONFIGS, NODES, PDBS, PODS, POOLS
 from ..selectors import match_label_selector_object
 from ..store import Store, WatchEvent
@@ -26,20 +27,28 @@ from .workloads import PodIndex, Rescheduler
 
 class MachineConfigOperator:
     def __init__(
-        self, store: Store, engine: Engine, registry: Registry, *, seed: int = 0, events: bool = True
+        self,
+        store: Store,
+        engine: Engine,
+        registry: Registry,
+        *,
+        seed: int = 0,
+        events: bool = True,
+        shape: ReleaseShape | None = None,
     ) -> None:
+        self.shape = shape or ReleaseShape("4.16.3")
         self.store = store
         self.engine = engine
         self.registry = registry
         self.record_event = EventRecorder(store, enabled=events)
         self.pools = PoolIndex()
         self.pods = PodIndex()
-        self.mcn = McnWriter(store)
+        self.mcn = McnWriter(store, mcn_type(self.shape))
         self.rescheduler = Rescheduler(
             store, self.pods, self.pools.nodes_with_role, lambda delay: engine.after(delay, "workloads", "")
         )
-        self.render = RenderController(store, self.record_event)
-        self.nodes = NodeController(store, self.pools, self.record_event)
+        self.render = RenderController(store, self.record_event, self.shape)
+        self.nodes = NodeController(store, self.pools, self.record_event, self.shape)
         self.daemons = Daemons(
             store,
             registry,
@@ -48,6 +57,7 @@ class MachineConfigOperator:
             self.record_event,
             lambda when, node: engine.at(when, "daemon", node),
             seed,
+            self.shape,
         )
         self._pool_generation: dict[str, int] = {}
         self._mc_labels: dict[str, dict[str, str]] = {}  # labels of each MC as last seen: who selected it

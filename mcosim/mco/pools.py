@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
+from ..releases import ReleaseShape
 from ..resources import POOLS
 from ..selectors import match_label_selector_object
 from ..store import Obj, Store
@@ -101,14 +103,14 @@ def max_unavailable(pool: Obj, count: int) -> int:
     return value if value > 0 else 1
 
 
-def compute_status(pool: Obj, nodes: list[NodeSummary], now: float) -> dict[str, Any]:
+def compute_status(pool: Obj, nodes: list[NodeSummary], now: float, shape: ReleaseShape) -> dict[str, Any]:
     """The pool status the MCO would write for these member nodes."""
     spec = pool.get("spec") or {}
     target = (spec.get("configuration") or {}).get("name", "")
     old = pool.get("status") or {}
     updated = [n for n in nodes if n.updated(target)]
-    ready = [n for n in updated if n.ready and not n.unschedulable]
-    degraded = [n for n in nodes if n.failing]
+    ready = [n for n in updated if n.ready]
+    degraded = [n for n in nodes if n.degraded]
     unavailable = [n for n in nodes if n.unavailable]
     status: dict[str, Any] = {
         "machineCount": len(nodes),
@@ -117,8 +119,18 @@ def compute_status(pool: Obj, nodes: list[NodeSummary], now: float) -> dict[str,
         "unavailableMachineCount": len(unavailable),
         "degradedMachineCount": len(degraded),
         "observedGeneration": pool["metadata"].get("generation", 1),
+        "certExpirys": cert_expirys(pool),
         "conditions": [dict(x) for x in old.get("conditions") or []],
     }
+    if shape.pinned_images:
+        status["poolSynchronizersStatus"] = [{
+            "poolSynchronizerType": "PinnedImageSets",
+            "machineCount": len(nodes),
+            "updatedMachineCount": len(nodes),  # no PinnedImageSets: every node is in sync
+            "readyMachineCount": len(ready),
+            "unavailableMachineCount": len(unavailable),
+            "availableMachineCount": len(nodes) - len(unavailable),
+        }]
     all_updated = len(updated) == len(nodes) == len(ready) and not unavailable
     configuration = spec.get("configuration") if all_updated and target else old.get("configuration")
     if configuration is not None:
@@ -166,12 +178,21 @@ def _set_degraded_conditions(
         set_condition(conds, "RenderDegraded", "False", "", "", now)
     render = find(conds, "RenderDegraded") or {}
     node = find(conds, "NodeDegraded") or {}
-    if render.get("status") == "True":
-        set_condition(conds, "Degraded", "True", "RenderDegraded", render.get("message", ""), now)
-    elif node.get("status") == "True":
-        set_condition(conds, "Degraded", "True", "NodeDegraded", node.get("message", ""), now)
-    else:
-        set_condition(conds, "Degraded", "False", "", "", now)
+    any_degraded = "True" if "True" in (render.get("status"), node.get("status")) else "False"
+    set_condition(conds, "Degraded", any_degraded, "", "", now)  # no reason or message in any release
+
+
+def cert_expirys(pool: Obj) -> list[dict[str, str]]:
+    """The KubeAPIServerServingCAData signers the controller config lists (subjects and lifetimes derived)."""
+    created = pool["metadata"].get("creationTimestamp") or "2025-01-01T00:00:00Z"
+    start = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    signers = (("CN=admin-kubeconfig-signer,OU=openshift", 3650), ("CN=kube-apiserver-lb-signer,OU=openshift", 3650),
+               ("CN=kube-apiserver-localhost-signer,OU=openshift", 3650))
+    return [
+        {"bundle": "KubeAPIServerServingCAData", "subject": subject,
+         "expiry": (start + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        for subject, days in signers
+    ]
 
 
 def write_status(store: Store, pool_name: str, status: dict[str, Any]) -> None:

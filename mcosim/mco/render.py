@@ -11,10 +11,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..releases import ReleaseShape
 from ..resources import CONFIGMAPS, MACHINE_CONFIGS, MCO_GROUP, POOLS
 from ..selectors import match_label_selector_object
 from ..store import Obj, Store
@@ -23,7 +25,8 @@ from .conditions import set_condition
 
 RENDER_DELAY = 5.0
 _HASH_SALT = "mcosim-render-salt-v1:"
-IGNITION_VERSION = "3.4.0"
+IGNITION_VERSION = "3.4.0"  # what the template MachineConfigs carry
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 
 
 class RenderError(Exception):
@@ -71,16 +74,48 @@ def selected_configs(pool: Obj, mcs: Iterable[Obj]) -> list[Obj]:
     return sorted(chosen, key=order)
 
 
-def merge_ignition(configs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Later configs win per file path, unit name and user name; other keys: later wins."""
+def parse_ignition(config: Any, shape: ReleaseShape) -> dict[str, Any] | None:
+    """One MC's Ignition as spec 3 (2.2 converted), as the MCO's IgnParseWrapper accepts it; None = no config."""
+    if config is None:
+        return None
+    raw = config if isinstance(config, dict) else {}
+    version = str((raw.get("ignition") or {}).get("version") or "")
+    match = _SEMVER.match(version)
+    if not isinstance(config, dict) or match is None:
+        raise RenderError(f"parsing Ignition config failed: invalid version. Supported spec versions: "
+                          f"{shape.supported_ignition}")
+    major, minor, patch = (int(x) for x in match.groups())
+    newest = int(shape.ignition_version.split(".")[1])
+    if major == 3 and minor <= newest and patch == 0:
+        return raw
+    if (major, minor, patch) == (2, 2, 0):
+        return _convert_v2(raw)
+    raise RenderError(f"parsing Ignition config failed: unknown version. Supported spec versions: "
+                      f"{shape.supported_ignition}")
+
+
+def _convert_v2(config: dict[str, Any]) -> dict[str, Any]:
+    """Spec 2.2 → 3: files lose `filesystem` (always root here); units and users keep their shape."""
+    out = {k: copy.deepcopy(v) for k, v in config.items() if k != "ignition"}
+    v2_files = (config.get("storage") or {}).get("files") or []
+    files = [{k: v for k, v in f.items() if k != "filesystem"} for f in v2_files]
+    if files:
+        out["storage"] = {**out.get("storage", {}), "files": files}
+    return out
+
+
+def merge_ignition(configs: list[dict[str, Any] | None], version: str) -> dict[str, Any]:
+    """Later configs win per file path, unit name and user name; other keys: later wins.
+
+    A file without `overwrite` gets `overwrite: true` (the MCO always overwrites; Ignition 3 would not).
+    """
     files: dict[str, Any] = {}
     units: dict[str, Any] = {}
     users: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for cfg in configs:
-        version = str(((cfg or {}).get("ignition") or {}).get("version") or IGNITION_VERSION)
-        if not version.startswith("3."):
-            raise RenderError(f"parsing Ignition config failed: unknown version {version}")
+        if cfg is None:
+            continue
         for f in (cfg.get("storage") or {}).get("files") or []:
             files[f.get("path", "")] = f
         for u in (cfg.get("systemd") or {}).get("units") or []:
@@ -88,9 +123,10 @@ def merge_ignition(configs: list[dict[str, Any]]) -> dict[str, Any]:
         for user in (cfg.get("passwd") or {}).get("users") or []:
             users[user.get("name", "")] = _merge_user(users.get(user.get("name", "")), user)
         extra.update({k: v for k, v in cfg.items() if k not in ("ignition", "storage", "systemd", "passwd")})
-    merged: dict[str, Any] = {"ignition": {"version": IGNITION_VERSION}, **copy.deepcopy(extra)}
+    merged: dict[str, Any] = {"ignition": {"version": version}, **copy.deepcopy(extra)}
     if files:
-        merged["storage"] = {"files": [files[p] for p in sorted(files)]}
+        merged["storage"] = {"files": [{"overwrite": True, **files[p]} if files[p].get("overwrite") is None
+                                       else files[p] for p in sorted(files)]}
     if units:
         merged["systemd"] = {"units": [units[n] for n in sorted(units)]}
     if users:
@@ -107,45 +143,70 @@ def _merge_user(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, An
     return {**old, **new, "sshAuthorizedKeys": keys}
 
 
-def merge_specs(mcs: list[Obj], base: BaseImages) -> dict[str, Any]:
+def validate(mc: Obj, shape: ReleaseShape) -> dict[str, Any] | None:
+    """ValidateMachineConfig: kernelType, Ignition, and (from 4.16) extensions; returns the spec 3 config."""
+    spec = mc.get("spec") or {}
+    kernel_type = spec.get("kernelType") or ""
+    if kernel_type not in c.KERNEL_TYPES:
+        raise RenderError(f"kernelType={kernel_type} is invalid")
+    config = parse_ignition(spec.get("config"), shape)
+    invalid = [e for e in spec.get("extensions") or [] if e not in shape.extensions]
+    if invalid and shape.render_validates_extensions:
+        raise RenderError(f"invalid extensions found: [{' '.join(invalid)}]")
+    return config
+
+
+def merge_specs(mcs: list[Obj], base: BaseImages, shape: ReleaseShape) -> dict[str, Any]:
     """The rendered spec of MCs already in merge order; raises RenderError for invalid content."""
-    kargs: list[str] = []
-    extensions: list[str] = []
-    fips = False
+    configs = [validate(mc, shape) for mc in mcs]
+    specs = [mc.get("spec") or {} for mc in mcs]
     kernel_type = "default"
-    os_image = ""
-    for mc in mcs:
-        spec = mc.get("spec") or {}
-        kargs += spec.get("kernelArguments") or []
-        extensions += [e for e in spec.get("extensions") or [] if e not in extensions]
-        fips = fips or bool(spec.get("fips"))
-        kt = spec.get("kernelType") or ""
-        if kt not in c.KERNEL_TYPES:
-            raise RenderError(f'invalid kernelType "{kt}" in MachineConfig {mc["metadata"]["name"]}')
-        if kt not in ("", "default"):
-            kernel_type = kt
-        if spec.get("osImageURL"):
-            os_image = spec["osImageURL"]
-    _validate_extensions(extensions, kernel_type)
+    for spec in specs:
+        if spec.get("kernelType") in ("realtime", "64k-pages"):
+            kernel_type = spec["kernelType"]
+    extensions = [e for spec in specs for e in spec.get("extensions") or []]
+    if "kernel-devel" in extensions and kernel_type != "default":
+        raise RenderError(f"installing kernel-devel extension is not supported with kernelType: {kernel_type}")
     return {
-        "osImageURL": os_image or base.os_image,
-        "baseOSExtensionsContainerImage": base.extensions_image,
-        "config": merge_ignition([(mc.get("spec") or {}).get("config") or {} for mc in mcs]),
-        "kernelArguments": kargs,
+        "osImageURL": _last_set(specs, "osImageURL") or base.os_image,
+        "baseOSExtensionsContainerImage": _last_set(specs, "baseOSExtensionsContainerImage")
+        or base.extensions_image,
+        "config": merge_ignition(configs, shape.ignition_version),
+        "kernelArguments": [k for spec in specs for k in spec.get("kernelArguments") or []],
         "extensions": extensions,
-        "fips": fips,
+        "fips": any(bool(spec.get("fips")) for spec in specs),
         "kernelType": kernel_type,
     }
 
 
-def _validate_extensions(extensions: list[str], kernel_type: str) -> None:
-    invalid = [e for e in extensions if e not in c.EXTENSION_ALLOW_LIST]
-    if invalid:
-        raise RenderError(f"invalid extensions found: {invalid}")
-    if "kernel-devel" in extensions and kernel_type != "default":
-        raise RenderError(
-            f"installing kernel-devel extension is not supported with kernelType: {kernel_type}"
-        )
+def _last_set(specs: list[dict[str, Any]], key: str) -> str:
+    return next((str(spec[key]) for spec in reversed(specs) if spec.get(key)), "")
+
+
+def refuse_foreign_generated(mcs: list[Obj]) -> None:
+    """An MC carrying another controller version's generated-by annotation stops the render."""
+    for mc in mcs:
+        version = (mc["metadata"].get("annotations") or {}).get(c.GENERATED_BY, "")
+        if version and version != c.CONTROLLER_VERSION:
+            raise RenderError(f"Ignoring MC {mc['metadata']['name']} generated by older version {version} "
+                              f"(my version: {c.CONTROLLER_VERSION})")
+
+
+def check_reconcilable(current: Obj | None, spec: dict[str, Any], sources: list[Obj]) -> None:
+    """From 4.16: a FIPS change against the pool's current rendered config is refused, naming the MC."""
+    if current is None or bool(current["spec"].get("fips")) == spec["fips"]:
+        return
+    old_fips = bool(current["spec"].get("fips"))
+    culprit = next(
+        (s for s in sorted(sources, key=lambda m: m["metadata"]["name"]) if bool((s.get("spec") or {}).get("fips"))
+         != old_fips),
+        None,
+    )
+    reason = "detected change to FIPS flag; refusing to modify FIPS on a running cluster"
+    if culprit is None:
+        raise RenderError(f"render reconciliation error: {reason}")
+    raise RenderError(f'reconciliation failed between current config "{current["metadata"]["name"]}" and base '
+                      f'config "{culprit["metadata"]["name"]}": {reason}')
 
 
 def rendered_name(pool: str, spec: dict[str, Any]) -> str:
@@ -173,13 +234,32 @@ def rendered_object(pool: Obj, name: str, spec: dict[str, Any], base: BaseImages
     }
 
 
-def render(pool: Obj, mcs: Iterable[Obj], base: BaseImages) -> tuple[str, Obj, list[Obj]]:
-    """(rendered name, rendered MC, the source MCs) for a pool; raises RenderError."""
+def render(
+    pool: Obj,
+    mcs: Iterable[Obj],
+    base: BaseImages,
+    shape: ReleaseShape | None = None,
+    current: Callable[[str], Obj | None] = lambda _name: None,
+) -> tuple[str, Obj, list[Obj]]:
+    """(rendered name, rendered MC, the source MCs) for a pool; raises RenderError with the pool message's tail.
+
+    `current` finds a rendered MC by name (for the reconcilability check against the pool's target).
+    """
+    shape = shape or ReleaseShape(base.release or "4.16.3")
     sources = selected_configs(pool, mcs)
     if not sources:
         selector = (pool.get("spec") or {}).get("machineConfigSelector") or {}
         raise RenderError(f"no MachineConfigs found matching selector {_selector_text(selector)}")
-    spec = merge_specs(sources, base)
+    try:
+        refuse_foreign_generated(sources)
+        spec = merge_specs(sources, base, shape)
+        if shape.render_checks_reconcilable:
+            target = ((pool.get("spec") or {}).get("configuration") or {}).get("name") or ""
+            check_reconcilable(current(target) if target else None, spec, sources)
+    except RenderError as err:
+        if shape.wraps_render_errors:
+            raise RenderError(f"could not generate rendered MachineConfig: {err}") from err
+        raise
     name = rendered_name(pool["metadata"]["name"], spec)
     return name, rendered_object(pool, name, spec, base), sources
 
@@ -192,9 +272,10 @@ def _selector_text(selector: dict[str, Any]) -> str:
 
 
 class RenderController:
-    def __init__(self, store: Store, record_event: Any) -> None:
+    def __init__(self, store: Store, record_event: Any, shape: ReleaseShape) -> None:
         self.store = store
         self.record_event = record_event
+        self.shape = shape
 
     def sync(self, pool_name: str) -> None:
         pool = self.store.try_get(POOLS, pool_name)
@@ -202,7 +283,10 @@ class RenderController:
             return
         try:
             base = BaseImages.from_store(self.store)
-            name, rendered, sources = render(pool, self.store.items(MACHINE_CONFIGS), base)
+            name, rendered, sources = render(
+                pool, self.store.items(MACHINE_CONFIGS), base, self.shape,
+                lambda n: self.store.try_get(MACHINE_CONFIGS, n),
+            )
         except RenderError as err:
             self._set_render_degraded(
                 pool_name, f"Failed to render configuration for pool {pool_name}: {err}"
@@ -210,12 +294,14 @@ class RenderController:
             return
         if self.store.try_get(MACHINE_CONFIGS, name) is None:
             self.store.create(MACHINE_CONFIGS, rendered)
-            self.record_event(pool, "Normal", "RenderedConfigGenerated", f"{name} successfully generated")
+            self.record_event(pool, "Normal", "RenderedConfigGenerated",
+                              f"{name} successfully generated (release version: {base.release}, "
+                              f"controller version: {c.CONTROLLER_VERSION})")
         configuration = {
             "name": name,
             "source": [
                 {"apiVersion": f"{MCO_GROUP}/v1", "kind": "MachineConfig", "name": s["metadata"]["name"]}
-                for s in sources
+                for s in sorted(sources, key=lambda m: m["metadata"]["name"])
             ],
         }
 

@@ -12,13 +12,6 @@ _RT_SWITCH = (
 )
 
 
-def rebase_failure(image: str, stderr: str) -> str:
-    return (
-        f"failed to update OS to {image} after retries: error running rpm-ostree rebase --experimental "
-        f"ostree-unverified-registry:{image}: {stderr}: exit status 1"
-    )
-
-
 def _provided(image: Image, package: str) -> str:
     return next((p for p in image.packages if p == package or p.startswith(package + "-")), package)
 

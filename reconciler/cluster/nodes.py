@@ -116,14 +116,39 @@ def phase_from_conditions(conditions: dict[str, str]) -> str:
 
 
 def phase_from_annotations(annotations: dict[str, str], unschedulable: bool) -> str:
+    """Without a MachineConfigNode: the drain annotations (a requested drain cordons, then evicts)."""
     desired_drain = annotations.get(DESIRED_DRAIN, "")
     applied_drain = annotations.get(LAST_APPLIED_DRAIN, "")
     if desired_drain.startswith("uncordon-"):
         return "uncordoned" if desired_drain == applied_drain else "uncordoning"
     if desired_drain.startswith("drain-") and desired_drain != applied_drain:
-        return "cordoned" if unschedulable else "draining"
+        return "draining" if unschedulable else "cordoning"
     if desired_drain.startswith("drain-"):
         return "drained"
+    return ""
+
+
+def drain_pending(node: Obj) -> bool:
+    """The daemon asked for a drain that the drain controller has not finished."""
+    annotations = annotations_of(node)
+    desired = annotations.get(DESIRED_DRAIN, "")
+    return desired.startswith("drain-") and desired != annotations.get(LAST_APPLIED_DRAIN, "")
+
+
+def pdb_blocks(pods: list[Obj], budgets: list[Obj]) -> str:
+    """The eviction error a drain of these pods hits: the first pod a budget allowing no disruption selects."""
+    for pod in sorted(pods, key=lambda p: (meta(p).get("namespace", ""), meta(p).get("name", ""))):
+        namespace = str(meta(pod).get("namespace", ""))
+        for pdb in budgets:
+            if meta(pdb).get("namespace") != namespace:
+                continue
+            allowed = int(((pdb.get("status") or {}).get("disruptionsAllowed")) or 0)
+            if allowed == 0 and selector_matches((pdb.get("spec") or {}).get("selector"), labels_of(pod)):
+                return (
+                    f"error when evicting pods/\"{meta(pod).get('name', '')}\" -n \"{namespace}\": Cannot evict "
+                    f"pod as it would violate the pod's disruption budget (PodDisruptionBudget "
+                    f"{namespace}/{meta(pdb).get('name', '')} allows no disruption)"
+                )
     return ""
 
 
@@ -147,7 +172,7 @@ def node_phase(node: Obj, mcn: Obj | None, target: str) -> str:
 
 
 # ---- assembly ----------------------------------------------------------------------------------
-def node_state(node: Obj, pool: str, mcn: Obj | None, target: str) -> NodeState:
+def node_state(node: Obj, pool: str, mcn: Obj | None, target: str, blocker: str = "") -> NodeState:
     annotations = annotations_of(node)
     return NodeState(
         name=str(meta(node).get("name", "")),
@@ -155,7 +180,7 @@ def node_state(node: Obj, pool: str, mcn: Obj | None, target: str) -> NodeState:
         current_config=annotations.get(CURRENT_CONFIG, ""),
         desired_config=annotations.get(DESIRED_CONFIG, ""),
         state=annotations.get(STATE, "Done"),
-        reason=annotations.get(REASON, "") or step_error(mcn),
+        reason=annotations.get(REASON, "") or step_error(mcn) or blocker,
         ready=_is_ready(node),
         unschedulable=bool((node.get("spec") or {}).get("unschedulable")),
         phase=node_phase(node, mcn, target),
@@ -167,8 +192,13 @@ def _target_config(pool: Obj) -> str:
     return str(((pool.get("spec") or {}).get("configuration") or {}).get("name") or "")
 
 
-def node_states(nodes: Iterable[Obj], pools: list[Obj], mcns: dict[str, Obj]) -> tuple[NodeState, ...]:
-    """Every node with its pool: from its MachineConfigNode when there is one, else by selectors."""
+def node_states(
+    nodes: Iterable[Obj], pools: list[Obj], mcns: dict[str, Obj], blockers: dict[str, str] | None = None
+) -> tuple[NodeState, ...]:
+    """Every node with its pool: from its MachineConfigNode when there is one, else by selectors.
+
+    `blockers`: why a node's drain waits when no MachineConfigNode says it (see read.drain_blockers).
+    """
     targets = {str(meta(p).get("name", "")): _target_config(p) for p in pools}
     states = []
     for node in nodes:
@@ -176,5 +206,5 @@ def node_states(nodes: Iterable[Obj], pools: list[Obj], mcns: dict[str, Obj]) ->
         mcn = mcns.get(name)
         mcn_pool = str((((mcn or {}).get("spec") or {}).get("pool") or {}).get("name") or "")
         pool = mcn_pool or pool_for_node(node, pools)
-        states.append(node_state(node, pool, mcn, targets.get(pool, "")))
+        states.append(node_state(node, pool, mcn, targets.get(pool, ""), (blockers or {}).get(name, "")))
     return tuple(states)

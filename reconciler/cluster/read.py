@@ -1,18 +1,25 @@
-"""Read the cluster into a LiveState: five list calls and one ConfigMap GET, nothing per object."""
+"""Read the cluster into a LiveState: five list calls and one ConfigMap GET, nothing per object.
+
+Without MachineConfigNodes, a node whose drain waits costs two more list calls (drain_blockers).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from reconciler.errors import NotFound
+from kubernetes.client import PolicyV1Api
+
+from reconciler.errors import Forbidden, NotFound
 from reconciler.model import LiveState
 
 from .api import MCO_GROUP, MCO_VERSION, KubeApi
-from .nodes import node_states
+from .nodes import drain_pending, node_states, pdb_blocks
 from .parse import machine_config_info, meta, pool_state
 
 Obj = dict[str, Any]
 MCO_NAMESPACE = "openshift-machine-config-operator"
+DRAIN_REASON_HIDDEN = ("draining; what blocks the drain is not visible: grant list on pods and poddisruptionbudgets "
+                       "(deploy/optional/drain-reasons.yaml) to see the PodDisruptionBudget")
 OSIMAGEURL_CONFIGMAP = "machine-config-osimageurl"
 
 
@@ -50,13 +57,42 @@ def read_osimageurl(api: KubeApi) -> tuple[str, str]:
     return str(data.get("baseOSContainerImage") or ""), str(data.get("releaseVersion") or "")
 
 
+def drain_blockers(api: KubeApi, nodes: list[Obj], mcns: dict[str, Obj]) -> dict[str, str]:
+    """Why a requested drain waits, for nodes without a MachineConfigNode to say it (4.14-4.18 by default).
+
+    Those releases only log the eviction error, so ask what it would be: a pod on the node that a
+    PodDisruptionBudget allowing no disruption selects. Two list calls, made only while such a node drains.
+    """
+    waiting = [str(meta(n).get("name", "")) for n in nodes if drain_pending(n) and str(meta(n).get("name")) not in mcns]
+    if not waiting:
+        return {}
+    try:
+        return _pdb_reasons(api, waiting)
+    except Forbidden:  # an optional right (deploy/optional/drain-reasons.yaml): say how to get the reason
+        return dict.fromkeys(waiting, DRAIN_REASON_HIDDEN)
+
+
+def _pdb_reasons(api: KubeApi, waiting: list[str]) -> dict[str, str]:
+    policy = PolicyV1Api(api.client)
+    budgets = list(api.read("poddisruptionbudgets", policy.list_pod_disruption_budget_for_all_namespaces)
+                   .get("items") or [])
+    found: dict[str, str] = {}
+    for name in waiting:
+        pods = api.read("pods", api.core.list_pod_for_all_namespaces, field_selector=f"spec.nodeName={name}")
+        reason = pdb_blocks(list(pods.get("items") or []), budgets)
+        if reason:
+            found[name] = reason
+    return found
+
+
 def read_live_state(api: KubeApi, now: float) -> LiveState:
     machine_configs = list_custom(api, "machineconfigs")
     pools = list_custom(api, "machineconfigpools")
     nodes = list_nodes(api)
     mcns = list_machine_config_nodes(api)
     base_image, release = read_osimageurl(api)
-    return assemble(machine_configs, pools, nodes, mcns, base_image, release, now)
+    blockers = drain_blockers(api, nodes, mcns)
+    return assemble(machine_configs, pools, nodes, mcns, base_image, release, now, blockers)
 
 
 def assemble(
@@ -67,8 +103,9 @@ def assemble(
     base_image: str,
     release: str,
     now: float,
+    blockers: dict[str, str] | None = None,
 ) -> LiveState:
-    """Pure: raw API objects to the model."""
+    """Pure: raw API objects to the model (`blockers`: drain_blockers, by node name)."""
     infos = tuple(sorted((machine_config_info(mc) for mc in machine_configs), key=lambda m: m.name))
     rendered_images = {m.name: m.os_image_url for m in infos}
     return LiveState(
@@ -76,6 +113,6 @@ def assemble(
         release_version=release,
         machine_configs=infos,
         pools=tuple(sorted((pool_state(p, rendered_images) for p in pools), key=lambda p: p.name)),
-        nodes=tuple(sorted(node_states(nodes, pools, mcns), key=lambda n: n.name)),
+        nodes=tuple(sorted(node_states(nodes, pools, mcns, blockers or {}), key=lambda n: n.name)),
         observed_at=now,
     )

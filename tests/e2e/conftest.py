@@ -17,8 +17,10 @@ def cli(tmp_path: Path) -> Cli:
 
 
 @pytest.fixture
-def local_sim(tmp_path: Path) -> Iterator[LocalSim]:
-    config = SimConfig(clock="virtual", masters=1, workers=2, pools={"canary": 1})
+def local_sim(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LocalSim]:
+    """4.16.3 (no MachineConfigNodes) unless parametrized indirectly with another release."""
+    release = getattr(request, "param", "4.16.3")
+    config = SimConfig(clock="virtual", masters=1, workers=2, pools={"canary": 1}, release=release)
     with Simulator(config) as sim:
         yield LocalSim(sim, sim.write_kubeconfig(tmp_path / "kubeconfig"))
-        assert sim.engine.errors == []
+        assert sim.errors == []

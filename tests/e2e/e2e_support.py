@@ -147,6 +147,8 @@ class LocalSim:
 class SimProcess:
     """`reconciler sim up` in the background; its API read with plain HTTP."""
 
+    release = "4.16.3"
+
     def __init__(self, cli: Cli, workdir: Path, *args: str) -> None:
         self.kubeconfig = workdir / "sim.kubeconfig"
         self.log = workdir / "sim.log"

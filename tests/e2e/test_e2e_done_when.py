@@ -18,9 +18,11 @@ EXAMPLE_REPO = Path(__file__).resolve().parents[2] / "example-repo"
 pytestmark = pytest.mark.kubectl
 
 
-@pytest.fixture
-def sim_process(cli: Cli, tmp_path: Path) -> Iterator[SimProcess]:
-    sim = SimProcess(cli, tmp_path, "--speed", "200", "--masters", "1", "--workers", "2")
+@pytest.fixture(params=["4.16.3", "4.19.0"])
+def sim_process(cli: Cli, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SimProcess]:
+    """`reconciler sim up --release V`: 4.16.3 has no MachineConfigNodes, 4.19.0 has v1 ones."""
+    sim = SimProcess(cli, tmp_path, "--speed", "200", "--masters", "1", "--workers", "2", "--release", request.param)
+    sim.release = request.param
     cli.env["KUBECONFIG"] = str(sim.kubeconfig)  # export KUBECONFIG=$PWD/sim.kubeconfig
     yield sim
     sim.stop()
@@ -62,6 +64,12 @@ def test_a_new_user_rolls_out_and_back(cli: Cli, sim_process: SimProcess, tmp_pa
     cli.cwd = repo
     before = mcp_row(cli, sim_process)
     assert before["UPDATED"] == "True"
+    resources = cli.kubectl(sim_process.kubeconfig, "api-resources", "-o", "name")
+    assert resources.returncode == 0, resources.stderr
+    has_mcns = "machineconfignodes.machineconfiguration.openshift.io" in resources.stdout.split()
+    assert has_mcns is (sim_process.release == "4.19.0")
+    mcns = cli.kubectl(sim_process.kubeconfig, "get", "mcn")
+    assert (mcns.returncode == 0) is has_mcns, mcns.stderr
 
     assert cli("validate").returncode == 0
     plan = cli("plan", "--repo", ".")

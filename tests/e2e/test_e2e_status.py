@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from e2e_support import MC, Cli, LocalSim, bound_repo
 from testkit import HOTFIX1
 
@@ -16,6 +17,7 @@ NODE_KEYS = {"name", "pool", "currentConfig", "desiredConfig", "state", "reason"
              "unschedulable"}
 
 
+@pytest.mark.parametrize("local_sim", ["4.16.3", "4.19.0"], indirect=True)
 def test_status_shows_pools_bindings_and_nodes(cli: Cli, local_sim: LocalSim, tmp_path: Path) -> None:
     repo = bound_repo(cli, tmp_path / "bindings")
     cluster = ("--kubeconfig", str(local_sim.kubeconfig))

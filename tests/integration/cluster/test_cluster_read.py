@@ -35,7 +35,7 @@ def test_reads_nodes_with_pool_membership_and_phase(cluster: Cluster) -> None:
         "master-0": "master", "worker-0": "worker", "infra-0": "infra",
     }
     worker = nodes["worker-0"]
-    assert (worker.state, worker.unschedulable, worker.phase) == ("Working", True, "cordoned")
+    assert (worker.state, worker.unschedulable, worker.phase) == ("Working", True, "draining")
     assert (worker.current_config, worker.desired_config, worker.zone) == (
         "rendered-worker-a", "rendered-worker-b", "us-west-1a",
     )

@@ -14,4 +14,4 @@ def sim() -> Iterator[Simulator]:
     config = SimConfig(clock="virtual", masters=1, workers=2, pools={"canary": 1}, tls_port=0)
     with Simulator(config) as started:
         yield started
-        assert started.engine.errors == []
+        assert started.errors == []

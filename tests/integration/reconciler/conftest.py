@@ -13,9 +13,13 @@ from reconciler.cluster import Cluster
 
 
 @pytest.fixture
-def sim() -> Iterator[Simulator]:
-    with Simulator(SimConfig(clock="virtual", masters=1, workers=2, pools={"canary": 1})) as started:
+def sim(request: pytest.FixtureRequest) -> Iterator[Simulator]:
+    """4.16.3 (no MachineConfigNodes); `@pytest.mark.parametrize("sim", [...], indirect=True)` picks others."""
+    release = getattr(request, "param", "4.16.3")
+    config = SimConfig(clock="virtual", masters=1, workers=2, pools={"canary": 1}, release=release)
+    with Simulator(config) as started:
         yield started
+    assert started.errors == []
 
 
 @pytest.fixture
@@ -23,4 +27,4 @@ def world(sim: Simulator, tmp_path: Path) -> Iterator[World]:
     kubeconfig = sim.write_kubeconfig(tmp_path / "kubeconfig")
     with Cluster.connect(str(kubeconfig)) as cluster:
         yield World(sim, cluster, BindingsRepo(tmp_path / "bindings"), tmp_path / "cache")
-    assert sim.engine.errors == []
+    assert sim.errors == []

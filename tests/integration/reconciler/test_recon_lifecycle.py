@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from recon_world import World, binding_yaml, policy_yaml
-from testkit import BASE_4163 as BASE
 from testkit import HOTFIX1, HOTFIX2
 
 from mcosim.resources import EVENTS
@@ -27,6 +27,7 @@ def assert_rolled_to(world: World, image: str) -> None:
         assert world.settled_on(pool, image), f"{pool} is not settled on {image}"
 
 
+@pytest.mark.parametrize("sim", ["4.16.3", "4.19.0"], indirect=True)
 def test_commit_bump_revert_and_remove_follow_git(world: World) -> None:
     original = {pool: world.target_config(pool) for pool in POOLS}
     world.repo.write("layering.yaml", policy_yaml(bake="1m", allow_empty=True))
@@ -64,7 +65,7 @@ def test_commit_bump_revert_and_remove_follow_git(world: World) -> None:
     world.repo.commit("Remove the worker binding")
     world.converge()
     assert world.mc(MC) is None
-    assert_rolled_to(world, BASE)
+    assert_rolled_to(world, world.sim.registry.release(world.sim.config.release).base.ref)
     assert {pool: world.target_config(pool) for pool in POOLS} == original
 
     assert [line.split(" (")[0] for line in world.written()] == [

@@ -179,12 +179,15 @@ class RolloutWorld:
 class WorldOptions:
     pools: dict[str, int] = field(default_factory=lambda: {"canary": 1})
     workers: int = 3
+    release: str = "4.16.3"  # no MachineConfigNodes; "4.19.0" has v1 ones
 
 
 def open_world(tmp: Path, options: WorldOptions | None = None) -> Generator[RolloutWorld, None, None]:
     """A started world; stops the simulator (and asserts its controllers never failed) afterwards."""
     options = options or WorldOptions()
-    config = SimConfig(clock="virtual", pools=dict(options.pools), workers=options.workers, masters=1)
+    config = SimConfig(
+        clock="virtual", pools=dict(options.pools), workers=options.workers, masters=1, release=options.release
+    )
     with Simulator(config) as sim:
         kubeconfig = sim.write_kubeconfig(tmp / "kubeconfig")
         cluster = Cluster.connect(str(kubeconfig), policy=FAST)
@@ -196,7 +199,7 @@ def open_world(tmp: Path, options: WorldOptions | None = None) -> Generator[Roll
             yield world
         finally:
             world.cluster.close()
-        assert sim.engine.errors == []
+        assert sim.errors == []
 
 
 def halted_or_failed(result: PassResult) -> bool:
@@ -211,4 +214,6 @@ def phase_of(world: RolloutWorld, result: PassResult, pool: str) -> Phase:
     return world.progress(result, pool).phase
 
 
-__all__ = ["ReconcilerError"]
+RELEASES = ["4.16.3", "4.19.0"]  # without MachineConfigNodes, with v1 ones: see conftest.py
+
+__all__ = ["RELEASES", "ReconcilerError"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rsim_world import RolloutWorld, policy_yaml
+import pytest
+from rsim_world import RELEASES, RolloutWorld, policy_yaml
 from testkit import HOTFIX1, HOTFIX2
 
 from reconciler.rollout import Phase
@@ -10,8 +11,9 @@ from reconciler.rollout import Phase
 BAKE = 300.0
 
 
+@pytest.mark.parametrize("world", RELEASES, indirect=True)
 def test_removals_go_back_to_base_in_stage_order(world: RolloutWorld) -> None:
-    base = world.sim.registry.release("4.16.3").base.ref
+    base = world.sim.registry.release(world.sim.config.release).base.ref
     world.repo.policy(policy_yaml(bake="5m"))
     world.repo.bind("canary", HOTFIX2, stage=0)
     world.repo.bind("worker", HOTFIX1, stage=1)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from rsim_world import RolloutWorld, policy_yaml
+import pytest
+from rsim_world import RELEASES, RolloutWorld, policy_yaml
 from testkit import HOTFIX1, HOTFIX_4169
 
 from reconciler.rollout import Phase
 
 
+@pytest.mark.parametrize("world", RELEASES, indirect=True)
 def test_pdb_blocked_drain_is_reported_stalled_with_the_blocking_reason(world: RolloutWorld) -> None:
     world.repo.policy(policy_yaml(bake="5m", stall="15m"))
     world.repo.bind("canary", HOTFIX1, stage=0)
@@ -20,7 +22,8 @@ def test_pdb_blocked_drain_is_reported_stalled_with_the_blocking_reason(world: R
     result = world.drive(lambda r: world.progress(r, "canary").phase is Phase.STALLED, limit=3600, advance=60)
     assert world.now - rolling_since >= 15 * 60 - 60
     canary = world.progress(result, "canary")
-    # the MCO's drain controller puts the eviction error on the MachineConfigNode's Drained condition
+    # with MCNs (4.19) the drain controller puts the eviction error on the Drained condition; without
+    # them the reconciler names the pod a PodDisruptionBudget allowing no disruption guards
     assert canary.blocking_node == node
     assert "Cannot evict pod as it would violate the pod's disruption budget" in canary.blocking_reason
     assert canary.reason.startswith("no progress for 1") and f"node {node}: " in canary.reason

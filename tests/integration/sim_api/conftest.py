@@ -34,6 +34,7 @@ def server(store: Store) -> Iterator[ApiServer]:
     api.start()
     yield api
     api.stop()
+    assert api.errors == [], "a request handler failed (answered 500)"
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Simulated clusters in virtual time for the MCO behaviour tests."""
+"""Simulated clusters in virtual time for the MCO behaviour tests, on a release without
+MachineConfigNodes (4.16.3, the default) and on one with v1 MachineConfigNodes (4.19.0)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ def make_sim() -> Iterator[Callable[..., Simulator]]:
     yield make
     for sim in sims:
         sim.stop()
-        assert sim.engine.errors == []
+        assert sim.errors == []
 
 
-@pytest.fixture
-def sim(make_sim: Callable[..., Simulator]) -> Simulator:
-    return make_sim()
+@pytest.fixture(params=["4.16.3", "4.19.0"])
+def sim(make_sim: Callable[..., Simulator], request: pytest.FixtureRequest) -> Simulator:
+    return make_sim(release=request.param)

@@ -101,8 +101,8 @@ def test_pool_roles_from_match_labels_and_in_expressions() -> None:
     [
         ({f"{MCO}/state": "Degraded", f"{MCO}/currentConfig": "a", f"{MCO}/desiredConfig": "b"}, True, True,
          "degraded"),
-        (working(desiredDrain=DRAIN, lastAppliedDrain="uncordon-x"), True, True, "cordoned"),
-        (working(desiredDrain=DRAIN, lastAppliedDrain="uncordon-x"), True, False, "draining"),
+        (working(desiredDrain=DRAIN, lastAppliedDrain="uncordon-x"), True, True, "draining"),  # cordoned, evicting
+        (working(desiredDrain=DRAIN, lastAppliedDrain="uncordon-x"), True, False, "cordoning"),  # not cordoned yet
         (working(desiredDrain=DRAIN, lastAppliedDrain=DRAIN), True, True, "drained"),
         (working(desiredDrain=DRAIN, lastAppliedDrain=DRAIN), False, True, "rebooting"),
         (working(desiredDrain=UNCORDON, lastAppliedDrain=DRAIN), True, True, "uncordoning"),

@@ -68,7 +68,7 @@ def test_merge_rules() -> None:
             "60-b",
             "worker",
             kernelArguments=["b=2"],
-            extensions=["sysstat"],
+            extensions=["kerberos"],
             fips=True,
             kernelType="default",
             config={"ignition": {"version": "3.2.0"}, "storage": {"files": [{"path": "/etc/x", "mode": 2}]}},
@@ -76,7 +76,7 @@ def test_merge_rules() -> None:
     ]
     _, rendered, _ = render(pool_object("worker"), base_mcs() + extra, BASE)
     spec = rendered["spec"]
-    assert spec["kernelArguments"] == ["a=1", "b=2"] and spec["extensions"] == ["usbguard", "sysstat"]
+    assert spec["kernelArguments"] == ["a=1", "b=2"] and spec["extensions"] == ["usbguard", "kerberos"]
     assert spec["fips"] is True and spec["kernelType"] == "realtime"
     files = {f["path"]: f for f in spec["config"]["storage"]["files"]}
     assert files["/etc/x"]["mode"] == 2 and spec["config"]["ignition"]["version"] == "3.4.0"
@@ -99,8 +99,8 @@ def test_custom_pool_inherits_worker_and_its_own_mc_wins() -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (mc("99-x", "worker", kernelType="turbo"), 'invalid kernelType "turbo"'),
-        (mc("99-x", "worker", extensions=["vim"]), "invalid extensions found: ['vim']"),
+        (mc("99-x", "worker", kernelType="turbo"), "kernelType=turbo is invalid"),
+        (mc("99-x", "worker", extensions=["vim"]), "invalid extensions found: [vim]"),
         (
             mc("99-x", "worker", extensions=["kernel-devel"], kernelType="realtime"),
             "installing kernel-devel extension is not supported with kernelType: realtime",
