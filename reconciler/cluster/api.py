@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import urllib3
-from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
+from kubernetes.client import ApiClient, AuthorizationV1Api, CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
 from reconciler.errors import ClusterError, Transient
@@ -45,6 +45,18 @@ class KubeApi:
         self.core = CoreV1Api(api_client)
         self.custom = CustomObjectsApi(api_client)
         self.policy = policy or RequestPolicy()
+        self.allowed: dict[tuple[str, str, str], bool] = {}  # (verb, group, resource) → cluster-wide access
+
+    def may(self, verb: str, group: str, resource: str) -> bool:
+        """Whether this client may `verb` `resource` cluster-wide, asked once (SelfSubjectAccessReview)."""
+        key = (verb, group, resource)
+        if key not in self.allowed:
+            review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                      "spec": {"resourceAttributes": {"verb": verb, "group": group, "resource": resource}}}
+            reply = self.write(f"selfsubjectaccessreviews ({verb} {resource})",
+                               AuthorizationV1Api(self.client).create_self_subject_access_review, review)
+            self.allowed[key] = bool((reply.get("status") or {}).get("allowed"))
+        return self.allowed[key]
 
     @property
     def host(self) -> str:

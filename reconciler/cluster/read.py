@@ -66,10 +66,19 @@ def drain_blockers(api: KubeApi, nodes: list[Obj], mcns: dict[str, Obj]) -> dict
     waiting = [str(meta(n).get("name", "")) for n in nodes if drain_pending(n) and str(meta(n).get("name")) not in mcns]
     if not waiting:
         return {}
+    if not _may_list_drain_blockers(api):  # an optional right (deploy/optional/drain-reasons.yaml)
+        return dict.fromkeys(waiting, DRAIN_REASON_HIDDEN)
     try:
         return _pdb_reasons(api, waiting)
-    except Forbidden:  # an optional right (deploy/optional/drain-reasons.yaml): say how to get the reason
+    except Forbidden:  # the right was taken away since it was asked
+        api.allowed.clear()
         return dict.fromkeys(waiting, DRAIN_REASON_HIDDEN)
+
+
+def _may_list_drain_blockers(api: KubeApi) -> bool:
+    """Asked once per connection (SelfSubjectAccessReview), so a missing optional right costs no 403."""
+    rights = (("", "pods"), ("policy", "poddisruptionbudgets"))
+    return all(api.may("list", group, resource) for group, resource in rights)
 
 
 def _pdb_reasons(api: KubeApi, waiting: list[str]) -> dict[str, str]:

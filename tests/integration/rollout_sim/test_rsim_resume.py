@@ -33,8 +33,14 @@ def done(world: RolloutWorld, result: PassResult) -> bool:
 
 
 def canary_rolled_back(world: RolloutWorld, result: PassResult) -> bool:
-    canary = world.progress(result, "canary")
-    return canary.phase is Phase.ROLLED_BACK and world.sim.pool_updated("canary")
+    """Rolled back and the pool back on its previous config. The MCO never retargets the cordoned,
+    degraded node, so once the rollback is written the admin resets it by hand, as on a cluster."""
+    phase = world.progress(result, "canary").phase
+    if phase is Phase.ROLLING_BACK:
+        for node in world.sim.nodes_of("canary"):
+            if world.sim.node_annotations(node)["state"] == "Degraded":
+                world.sim.reset_node(node)
+    return phase is Phase.ROLLED_BACK and world.sim.pool_updated("canary")
 
 
 @dataclass(frozen=True)
