@@ -45,6 +45,28 @@ class Location:
 
 # ---- a read of the repository ------------------------------------------------------------------
 @dataclass(frozen=True)
+class Signature:
+    """A signature git verified against the trusted keys: on the commit or on the tag naming it."""
+
+    subject: str  # `commit 3f2a…` or `tag v1.2`
+    signer: str  # the SSH principal or the OpenPGP user id
+    key: str  # SSH key fingerprint (SHA256:…) or OpenPGP fingerprint
+    format: str  # "ssh" | "openpgp"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `--verify` checked for a snapshot (every signature verified; a refusal raises instead)."""
+
+    mode: str  # head | tag | tag-and-head
+    signatures: tuple[Signature, ...] = ()
+
+    @property
+    def signers(self) -> str:
+        return ", ".join(f"{s.subject} signed by {s.signer} ({s.key})" for s in self.signatures)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The bindings files of one commit: what source/ hands to intent/."""
 
@@ -52,6 +74,7 @@ class Snapshot:
     commit: str  # full hex sha ("" for an uncommitted working directory)
     files: dict[str, bytes] = field(default_factory=dict)  # repo-relative POSIX path -> content
     problems: tuple[str, ...] = ()  # files refused while reading (symlink out of the repo, too large)
+    verification: Verification | None = None  # the signatures checked (None: --verify none)
 
 
 # ---- desired state (from git) -------------------------------------------------------------------
@@ -141,6 +164,7 @@ class NodeState:
     unschedulable: bool = False
     phase: str = ""  # human phase from MCN conditions / annotations: cordoned, drained, applying, rebooting …
     zone: str = ""
+    arch: str = ""  # the kubernetes.io/arch label ("" when unknown)
 
 
 @dataclass(frozen=True)
@@ -276,6 +300,7 @@ class Plan:
     commit: str
     actions: tuple[Action, ...]
     problems: tuple[Problem, ...] = ()
+    verification: Verification | None = None  # the commit's verified signatures, with --verify
 
     @property
     def blocking(self) -> tuple[Problem, ...]:
