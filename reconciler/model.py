@@ -231,13 +231,20 @@ class LiveState:
 
 @dataclass(frozen=True)
 class ImageInfo:
-    """What the registry says about an image reference (OCI manifest annotations)."""
+    """What the registry says about an image reference (manifest annotations, config labels, platforms)."""
 
     ref: str
     found: bool = True
     base_name: str = ""  # org.opencontainers.image.base.name: what it was built FROM ("" = unknown)
     base_digest: str = ""  # org.opencontainers.image.base.digest
     error: str = ""  # the registry could not be asked: nothing is concluded
+    labels: tuple[tuple[str, str], ...] = ()  # the image config's labels (`version`, `ostree.bootable`)
+    architectures: tuple[str, ...] = ()  # the platforms a manifest list offers, or the config's one
+    multi_arch: bool = False  # the digest names a manifest list (image index)
+    config_read: bool = False  # labels and architectures were read (else those checks do not run)
+
+    def label(self, key: str) -> str:
+        return dict(self.labels).get(key, "")
 
 
 # ---- plan ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from reconciler.errors import InvalidInput
 from reconciler.intent import check
 from reconciler.report import plan_to_dict, render_plan, render_status, status_to_dict
 from reconciler.report.console import DEFAULT_WIDTH
+from reconciler.report.trust import verification_dict, verification_line
 from reconciler.source import read_directory
 
 from .loop import run_forever
@@ -77,12 +78,15 @@ def status(cluster: Cluster, source: Source | None, ref: str | None, output: str
     result = Reconciler(source, cluster, ref, clock).decide()
     if output == "json":
         phases = {p.pool: phase_text(p) for p in result.decision.pools}
-        doc = status_to_dict(result.live, result.desired, phases) | {"rollout": queue_rows(result.decision)}
+        doc = status_to_dict(result.live, result.desired, phases) | {"rollout": queue_rows(result.decision),
+                                                                     "verification": verification_dict(
+                                                                         result.plan.verification)}
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return EXIT_OK
     phases = {p.pool: p.phase.value for p in result.decision.pools}  # the reasons follow in the queue
     print(render_status(result.live, result.desired, output, phases=phases, width=output_width()), end="")
     print(queue_table(result.decision, output_width()), end="")
+    print(verification_line(result.plan.verification))
     return EXIT_OK
 
 

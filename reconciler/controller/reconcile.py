@@ -52,9 +52,11 @@ class Reconciler:
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""
-        desired = load_desired(self.source.snapshot(self.ref))
+        snapshot = self.source.snapshot(self.ref)  # with --verify, an untrusted commit raises here
+        desired = load_desired(snapshot)
         live = self.cluster.read_live(self.clock())
-        return desired, live, make_plan(desired, live, self._inspect(desired))
+        plan = make_plan(desired, live, self._inspect(desired))
+        return desired, live, replace(plan, verification=snapshot.verification)
 
     def _inspect(self, desired: DesiredState) -> dict[str, ImageInfo]:
         if self.images is None:
