@@ -270,6 +270,24 @@ class Problem:
         return f"{self.subject}: {self.message}"
 
 
+class CheckResult(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"  # blocks the plan (or warns, for a binding already applied)
+    WARN = "warn"
+    SKIPPED = "skipped"  # not enough metadata to tell
+
+
+@dataclass(frozen=True)
+class ImageCheck:
+    """One preflight check of one bound image: exists, base, arch or bootable."""
+
+    pool: str
+    image: str
+    check: str
+    result: CheckResult
+    detail: str = ""
+
+
 @dataclass(frozen=True)
 class DesiredMachineConfig:
     """The full MachineConfig we want for a pool (cluster/ turns it into an API object)."""
@@ -308,6 +326,7 @@ class Plan:
     actions: tuple[Action, ...]
     problems: tuple[Problem, ...] = ()
     verification: Verification | None = None  # the commit's verified signatures, with --verify
+    image_checks: tuple[ImageCheck, ...] = ()  # preflight results per bound image (with registry metadata)
 
     @property
     def blocking(self) -> tuple[Problem, ...]:

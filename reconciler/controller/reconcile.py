@@ -49,19 +49,22 @@ class Reconciler:
     ref: str | None = None
     clock: Callable[[], float] = time.time
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
+    allow_stale_base: bool = False  # let an image built FROM an older base than the cluster's roll out
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""
         snapshot = self.source.snapshot(self.ref)  # with --verify, an untrusted commit raises here
         desired = load_desired(snapshot)
         live = self.cluster.read_live(self.clock())
-        plan = make_plan(desired, live, self._inspect(desired))
+        plan = make_plan(desired, live, self._inspect(desired, live), self.allow_stale_base)
         return desired, live, replace(plan, verification=snapshot.verification)
 
-    def _inspect(self, desired: DesiredState) -> dict[str, ImageInfo]:
+    def _inspect(self, desired: DesiredState, live: LiveState) -> dict[str, ImageInfo]:
+        """Every bound image, and the cluster's base image (what a layered image must be built FROM)."""
         if self.images is None:
             return {}
-        return {b.os_image_url: self.images.inspect(b.os_image_url) for b in desired.bindings}
+        refs = [b.os_image_url for b in desired.bindings] + ([live.base_image] if live.base_image else [])
+        return {ref: self.images.inspect(ref) for ref in dict.fromkeys(refs)}
 
     def decide(self) -> PassResult:
         desired, live, plan = self.read()
