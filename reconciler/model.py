@@ -242,6 +242,7 @@ class ImageInfo:
     architectures: tuple[str, ...] = ()  # the platforms a manifest list offers, or the config's one
     multi_arch: bool = False  # the digest names a manifest list (image index)
     config_read: bool = False  # labels and architectures were read (else those checks do not run)
+    served_by: str = ""  # the mirror repository that answered, when the source registry was unreachable
 
     def label(self, key: str) -> str:
         return dict(self.labels).get(key, "")

@@ -9,7 +9,7 @@ from kubernetes.client import ApiClient
 
 from reconciler.model import DesiredMachineConfig, LiveState
 
-from . import events, read, write
+from . import events, read, registry_config, write
 from .api import KubeApi, RequestPolicy
 from .connect import load_configuration, new_api_client
 from .state import Memory
@@ -37,6 +37,14 @@ class Cluster:
     # ---- reading ---------------------------------------------------------------------------
     def read_live(self, now: float) -> LiveState:
         return read.read_live_state(self._api, now)
+
+    def read_pull_secret(self) -> bytes | None:
+        """openshift-config/pull-secret's .dockerconfigjson (opt-in; an optional RBAC rule)."""
+        return registry_config.read_pull_secret(self._api)
+
+    def read_image_mirrors(self) -> registry_config.Mirrors:
+        """The cluster's ImageDigestMirrorSet / ImageContentSourcePolicy mirrors (opt-in)."""
+        return registry_config.read_image_mirrors(self._api)
 
     # ---- our MachineConfigs and pool pause -------------------------------------------------
     def create_machine_config(self, mc: DesiredMachineConfig) -> str:

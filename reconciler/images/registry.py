@@ -18,7 +18,7 @@ import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd
 ACCEPT = ", ".join((*MANIFEST_TYPES, *INDEX_TYPES))
 BASE_NAME = "org.opencontainers.image.base.name"
 BASE_DIGEST = "org.opencontainers.image.base.digest"
+Mirrors = tuple[tuple[str, tuple[str, ...]], ...]  # (source repository prefix, its mirrors in order)
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024  # manifests and configs are small; refuse anything larger
 
@@ -59,6 +60,17 @@ def endpoint(ref: str, mirror: str | None = None) -> Endpoint:
     return Endpoint(f"https://{host}", path, digest)
 
 
+def mirrored_refs(ref: str, mirrors: Mirrors) -> list[str]:
+    """`ref` at each mirror whose source is a prefix of its repository (ImageDigestMirrorSet rules)."""
+    name, _, digest = ref.partition("@")
+    found = []
+    for source, targets in mirrors:
+        if name == source or name.startswith(source.rstrip("/") + "/"):
+            rest = name[len(source.rstrip("/")):]
+            found += [f"{target.rstrip('/')}{rest}@{digest}" for target in targets]
+    return list(dict.fromkeys(found))
+
+
 def manifest_url(ref: str, mirror: str | None = None) -> str:
     """`quay.io/org/img@sha256:…` → `https://quay.io/v2/org/img/manifests/sha256:…` (or via the mirror)."""
     where = endpoint(ref, mirror)
@@ -67,8 +79,9 @@ def manifest_url(ref: str, mirror: str | None = None) -> str:
 
 class RegistryInspector:
     def __init__(self, mirror: str | None = None, timeout: float = 10.0, auth: AuthFile | None = None,
-                 ca_file: Path | None = None) -> None:
+                 ca_file: Path | None = None, mirrors: Mirrors = ()) -> None:
         self.mirror = mirror
+        self._mirrors = mirrors
         self.timeout = timeout
         self._auth = auth or AuthFile()
         self._context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
@@ -78,17 +91,30 @@ class RegistryInspector:
         self._found: dict[str, ImageInfo] = {}
 
     def inspect(self, ref: str) -> ImageInfo:
+        """What the registry says about `ref`; its cluster mirrors are asked when the registry is unreachable."""
         if ref in self._found:
             return self._found[ref]
-        where = endpoint(ref, self.mirror)
-        try:
-            info = self._inspect(ref, where)
-        except _NotFound:
-            return ImageInfo(ref, found=False)
-        except (OSError, ValueError) as exc:  # URLError, timeouts, TLS, bad JSON
-            return ImageInfo(ref, error=_describe(exc, where.host))
-        self._found[ref] = info
+        info, unreachable = self._inspect_at(ref, endpoint(ref, self.mirror))
+        if unreachable:
+            for mirrored in mirrored_refs(ref, self._mirrors):
+                attempt, down = self._inspect_at(ref, endpoint(mirrored))
+                if not down:
+                    info = replace(attempt, served_by=mirrored.partition("@")[0])
+                    break
+        if info.found and not info.error:
+            self._found[ref] = info
         return info
+
+    def _inspect_at(self, ref: str, where: Endpoint) -> tuple[ImageInfo, bool]:
+        """(what `where` says, whether it could not be reached at all)."""
+        try:
+            return self._inspect(ref, where), False
+        except _NotFound:
+            return ImageInfo(ref, found=False), False
+        except (OSError, ValueError) as exc:  # URLError, timeouts, TLS, bad JSON
+            unreachable = isinstance(exc, urllib.error.URLError | TimeoutError | ConnectionError) and not \
+                isinstance(getattr(exc, "reason", None), ssl.SSLError)
+            return ImageInfo(ref, error=_describe(exc, where.host)), unreachable
 
     def _inspect(self, ref: str, where: Endpoint) -> ImageInfo:
         top = self._json(where, f"manifests/{where.digest}")

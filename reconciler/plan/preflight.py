@@ -55,7 +55,7 @@ def _checks_of(action: Action, info: ImageInfo, live: LiveState, base: ImageInfo
     if not info.found:
         return [make("exists", CheckResult.FAIL, UNKNOWN_DIGEST)]
     return [
-        make("exists", CheckResult.PASS),
+        make("exists", CheckResult.PASS, f"via the mirror {info.served_by}" if info.served_by else ""),
         _base_check(make, info, live, base),
         _arch_check(make, info, _pool_arches(action, live)),
         _bootable_check(make, info),
