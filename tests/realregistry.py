@@ -28,6 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from ocilayout import Image, Layout
+
+from reconciler.images import AuthFile
 
 TOOLS = {"docker-registry": "docker-registry", "skopeo": "skopeo", "htpasswd": "apache2-utils",
          "openssl": "openssl"}
@@ -139,10 +142,10 @@ class Registry:
              f"oci:{layout}:{tag}", f"docker://{self.host}/{repository}:{tag}")
 
 
-def auth_file(path: Path, host: str, user: str = USER, password: str = PASSWORD) -> Path:
-    """A containers auth.json for `host`."""
+def auth_file(path: Path, host: str, user: str = USER, password: str = PASSWORD, also: str = "") -> Path:
+    """A containers auth.json for `host` (and `also`)."""
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    path.write_text(json.dumps({"auths": {host: {"auth": token}}}))
+    path.write_text(json.dumps({"auths": {h: {"auth": token} for h in (host, also) if h}}))
     return path
 
 
@@ -219,3 +222,72 @@ class TokenService:
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+# ---- the test images, pushed once -----------------------------------------------------------------
+BASE_VERSION, OLD_VERSION = "417.94.202410010000-0", "416.94.202407081958-0"
+BOOTABLE = {"ostree.bootable": "true", "containers.bootc": "1"}
+
+
+@dataclass
+class Content:
+    """What the tests pushed: references by name."""
+
+    base: str
+    good: str  # multi-arch (amd64, arm64), built FROM base
+    stale: str  # built FROM an older RHCOS
+    amd64_only: str  # a manifest list offering amd64 only
+    not_bootable: str
+    unknown: str
+
+
+@dataclass
+class RegistryWorld:
+    pki: Pki
+    basic: Registry
+    token: Registry
+    tokens: TokenService
+    content: Content
+    auth: AuthFile
+    auth_path: Path  # the same credentials as an auth.json file
+
+    def on(self, registry: Registry, ref: str) -> str:
+        return ref.replace(self.basic.host, registry.host)
+
+
+def _push(layout_dir: Path, registry: Registry) -> Content:
+    layout = Layout(layout_dir)
+    repo_base, repo = f"{registry.host}/ocp/rhcos", f"{registry.host}/layering/rhcos-hotfix"
+    base_digest = layout.add("base", Image({**BOOTABLE, "version": BASE_VERSION}, content="base\n"))
+    base = f"{repo_base}@{base_digest}"
+    annotations = {"org.opencontainers.image.base.name": base, "org.opencontainers.image.base.digest": base_digest}
+    layered = {**BOOTABLE, "version": BASE_VERSION, "io.example.hotfix": "1"}
+    good = layout.add_index("good", [Image(layered, "amd64", annotations), Image(layered, "arm64", annotations)])
+    stale = layout.add("stale", Image({**BOOTABLE, "version": OLD_VERSION}, content="old\n"))
+    amd64_only = layout.add_index("amd64-only", [Image(layered, "amd64", annotations, content="x86 only\n")])
+    not_bootable = layout.add("app", Image({"version": BASE_VERSION}, content="an application image\n"))
+    registry.push(layout_dir, "base", "ocp/rhcos")
+    for tag in ("good", "stale", "amd64-only", "app"):
+        registry.push(layout_dir, tag, "layering/rhcos-hotfix")
+    return Content(base, f"{repo}@{good}", f"{repo}@{stale}", f"{repo}@{amd64_only}", f"{repo}@{not_bootable}",
+                   f"{repo}@sha256:{'0' * 64}")
+
+
+@contextmanager
+def registry_world(root: Path) -> Iterator[RegistryWorld]:
+    """A basic-auth and a token-auth registry on one storage, holding the test images."""
+    require_tools()
+    pki = make_pki(root / "pki")
+    basic = Registry(root / "basic", pki, root / "storage").start()
+    tokens = TokenService(root / "tokens")
+    with tokens.serving():
+        token = Registry(root / "token", pki, root / "storage", auth="token", token_realm=tokens.realm,
+                         token_cert=tokens.cert)
+        try:
+            content = _push(root / "layout", basic)
+            token.start()
+            auth_path = auth_file(root / "auth.json", basic.host, also=token.host)
+            yield RegistryWorld(pki, basic, token, tokens, content, AuthFile.load(auth_path), auth_path)
+        finally:
+            token.stop()
+            basic.stop()
