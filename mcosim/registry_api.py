@@ -2,8 +2,9 @@
 
 Enough for a client to learn whether a digest exists and what an image was built FROM:
 `GET /v2/`, `GET|HEAD /v2/<repository>/manifests/<digest or tag>` and `GET /v2/<repository>/blobs/<config
-digest>` (labels `ostree.bootable` and `version`, the RHCOS build an image inherits from its base). Layered images carry the
-OCI annotations `org.opencontainers.image.base.name` and `org.opencontainers.image.base.digest`.
+digest>` (labels `ostree.bootable` and `version`, the RHCOS build an image inherits from its base).
+Layered images carry the OCI annotations `org.opencontainers.image.base.name` and
+`org.opencontainers.image.base.digest`.
 The simulated registry serves every repository host (quay.io/…, registry.example.com/…) under
 one URL, the way a pull-through mirror does: the repository path is `<host>/<path>`.
 """
