@@ -3,6 +3,7 @@ plan's image checks against a password-protected real registry (--registry-auth-
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,7 +15,9 @@ from realregistry import BASE_VERSION, RegistryWorld, registry_world
 from signing import Signers
 from testkit import HOTFIX1, HOTFIX2
 
-from mcosim.resources import NODES
+from mcosim.resources import BY_KIND, NODES
+
+SECRETS, IDMS = BY_KIND["Secret"], BY_KIND["ImageDigestMirrorSet"]
 
 pytestmark = pytest.mark.slow
 
@@ -120,3 +123,37 @@ def test_plan_checks_images_in_a_password_protected_registry(
     assert "Image checks:" in table.stdout and "bootable ✗ fail" in table.stdout
     assert registry.auth.lookup(registry.basic.host) is not None
     assert "s3cret" not in table.stdout + table.stderr  # the password never appears
+
+
+def test_cluster_pull_secret_and_mirror_set_reach_a_registry_behind_a_down_source(
+    cli: Cli, local_sim: LocalSim, registry: RegistryWorld, tmp_path: Path
+) -> None:
+    """The credentials live only in openshift-config/pull-secret; the image names a registry that is
+    down, and an ImageDigestMirrorSet points at the real registry."""
+    _cluster_on_registry_base(local_sim, registry)
+    down = "127.0.0.1:9"
+    image = registry.content.good.replace(registry.basic.host, down)
+    pull_secret = base64.b64encode(registry.auth_path.read_bytes()).decode()
+    with local_sim.sim.store.lock:
+        local_sim.sim.store.create(SECRETS, {"metadata": {"name": "pull-secret", "namespace": "openshift-config"},
+                                             "type": "kubernetes.io/dockerconfigjson",
+                                             "data": {".dockerconfigjson": pull_secret}})
+        local_sim.sim.store.create(IDMS, {"metadata": {"name": "layering-mirror"}, "spec": {"imageDigestMirrors": [
+            {"source": f"{down}/layering", "mirrors": [f"{registry.basic.host}/layering"]}]}})
+    repo = Repo(cli, tmp_path / "bindings")
+    repo.write("layering.yaml", policy_yaml())
+    repo.write("bindings/worker.yaml", binding_yaml("worker-hotfix", "worker", image))
+    repo.commit("Bind worker")
+    base = ["plan", "--repo", str(repo.path), "--kubeconfig", str(local_sim.kubeconfig), "--inspect-images",
+            "--registry-ca-file", str(registry.pki.ca), "-o", "json"]
+
+    without = json.loads(cli(*base).stdout)
+    assert [c["result"] for c in without["imageChecks"] if c["pool"] == "worker"] == ["skipped"]
+    assert any("registry unreachable" in p["message"] for p in without["problems"])
+
+    done = cli(*base, "--use-cluster-pull-secret", "--use-cluster-mirrors")
+    assert done.returncode == 2, done.stderr
+    checks = {c["check"]: c for c in json.loads(done.stdout)["imageChecks"] if c["pool"] == "worker"}
+    assert {name: c["result"] for name, c in checks.items()} == dict.fromkeys(
+        ("exists", "base", "arch", "bootable"), "pass")
+    assert checks["exists"]["detail"] == f"via the mirror {registry.basic.host}/layering/rhcos-hotfix"
