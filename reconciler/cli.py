@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cluster_options(plan)
     _add_trust_options(plan)
     plan.add_argument("-o", "--output", choices=("table", "json", "markdown"), default="table")
+    plan.add_argument("--base", metavar="REF", help="review --ref as a pull request against this target branch: "
+                      "also show the bindings it changes and the nodes that will reboot (markdown: one "
+                      "sticky PR comment)")
 
     sync = commands.add_parser("sync", help="apply the repository to the cluster",
                                description="Apply the repository: one pass of the rollout (write what "
@@ -218,6 +221,11 @@ def dispatch(args: argparse.Namespace) -> int:
         images = _inspector(args, target) if target.registry_mirror or args.inspect_images else None
         reconciler = commands.Reconciler(_source(args), target.cluster, args.ref, target.clock, images,
                                          allow_stale_base=args.allow_stale_base)
+        if args.command == "plan" and args.base:
+            from reconciler.controller.review import review
+
+            base = GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file))
+            return review(reconciler, base, args.base, args.output, commands.output_width())
         if args.command == "plan":
             return commands.plan(reconciler, args.output)
         if args.command == "sync":

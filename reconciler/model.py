@@ -248,6 +248,19 @@ class ImageInfo:
         return dict(self.labels).get(key, "")
 
 
+# ---- review (a pull request against its target branch) -----------------------------------------
+@dataclass(frozen=True)
+class BindingChange:
+    """How a pull request changes one pool's binding relative to its target branch."""
+
+    pool: str
+    change: str  # added | removed | changed
+    old_image: str | None = None
+    new_image: str | None = None
+    details: tuple[str, ...] = ()  # `stage: 0 → 1`, `window: (none) → weeknights`, …
+    binding: str = ""  # the binding's name on the pull request's side (or the target's, when removed)
+
+
 # ---- plan ---------------------------------------------------------------------------------------
 class ActionKind(StrEnum):
     CREATE = "create"
