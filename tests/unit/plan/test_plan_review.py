@@ -17,7 +17,8 @@ def test_added_removed_and_changed_bindings_by_pool() -> None:
     head = desired(binding("worker", HOTFIX2, stage=1), binding("master"))
     changes = {c.pool: c for c in binding_changes(base, head)}
     assert sorted(changes) == ["infra", "master", "worker"]
-    assert (changes["infra"].change, changes["infra"].old_image, changes["infra"].new_image) == ("removed", HOTFIX, None)
+    infra = changes["infra"]
+    assert (infra.change, infra.old_image, infra.new_image) == ("removed", HOTFIX, None)
     assert (changes["master"].change, changes["master"].new_image) == ("added", HOTFIX)
     assert changes["worker"].change == "changed" and changes["worker"].details == ("stage: 0 → 1",)
     assert (changes["worker"].old_image, changes["worker"].new_image) == (HOTFIX, HOTFIX2)
