@@ -237,6 +237,8 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def _source(args: argparse.Namespace) -> GitSource:
     verifier = Verifier(args.verify, args.trusted_keys)
+    if verifier.mode.checks_tag and not args.ref:
+        raise InvalidInput(f"--verify {verifier.mode}: pass --ref naming the signed tag to deploy")
     return GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file), verifier=verifier)
 
 
