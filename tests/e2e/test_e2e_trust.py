@@ -157,3 +157,13 @@ def test_cluster_pull_secret_and_mirror_set_reach_a_registry_behind_a_down_sourc
     assert {name: c["result"] for name, c in checks.items()} == dict.fromkeys(
         ("exists", "base", "arch", "bootable"), "pass")
     assert checks["exists"]["detail"] == f"via the mirror {registry.basic.host}/layering/rhcos-hotfix"
+
+
+def test_verify_tag_needs_a_ref_and_a_trusted_keys_directory(cli: Cli, local_sim: LocalSim, tmp_path: Path,
+                                                             signers: Signers) -> None:
+    cluster = ["--kubeconfig", str(local_sim.kubeconfig)]
+    no_ref = cli("plan", "--repo", str(tmp_path), *cluster, "--verify", "tag", "--trusted-keys",
+                 str(signers.trusted_keys))
+    assert no_ref.returncode == 1 and "--verify tag: pass --ref naming the signed tag" in no_ref.stderr
+    no_keys = cli("plan", "--repo", str(tmp_path), *cluster, "--verify", "head")
+    assert no_keys.returncode == 1 and "--trusted-keys DIR is required" in no_keys.stderr
