@@ -72,10 +72,11 @@ class Cluster:
         self._memory.save(doc)
 
     def record_event(
-        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal"
+        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal",
+        namespace: str | None = None,
     ) -> None:
         """Best effort: never raises for cluster errors."""
-        events.record_event(self._api, subject_kind, subject_name, reason, message, event_type)
+        events.record_event(self._api, subject_kind, subject_name, reason, message, event_type, namespace)
 
     # ---- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:

@@ -20,7 +20,8 @@ log = logging.getLogger("reconciler")
 FIRST_RETRY = 5.0
 MAX_BACKOFF = 600.0
 JOB_ID = "reconcile"
-REFUSAL_SUBJECT = ("ConfigMap", "layering-reconciler-state")  # the reconciler's own state object
+REFUSAL_SUBJECT = ("ConfigMap", "layering-reconciler-state")  # the reconciler's own state object …
+REFUSAL_NAMESPACE = "layering-reconciler"  # … in its namespace
 
 
 @dataclass
@@ -75,7 +76,7 @@ class Loop:
         if exc.commit != self.last_refused:
             self.last_refused = exc.commit
             self.reconciler.cluster.record_event(*REFUSAL_SUBJECT, "LayeringCommitRefused", str(exc),
-                                                 "Warning")
+                                                 "Warning", namespace=REFUSAL_NAMESPACE)
 
     def backoff(self) -> float:
         """The wait after the n-th failed pass in a row: it starts at FIRST_RETRY (or the interval when

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
@@ -35,7 +36,7 @@ def _loop(world: World, signers: Signers) -> Loop:
     return loop
 
 
-def _refusal_events(world: World) -> list[dict[str, object]]:
+def _refusal_events(world: World) -> list[dict[str, Any]]:
     with world.sim.store.lock:
         events = list(world.sim.store.items(EVENTS))
     return [e for e in events if e.get("reason") == "LayeringCommitRefused"]
@@ -67,5 +68,8 @@ def test_unsigned_commit_on_top_of_a_signed_one_is_refused_on_every_pass(
     assert loop.metrics.passes.labels("UntrustedCommit")._value.get() == 2
     events = _refusal_events(world)
     assert len(events) == 1 and unsigned in str(events[0]["message"]) and events[0]["type"] == "Warning"
+    assert events[0]["metadata"]["namespace"] == "layering-reconciler"
+    assert events[0]["involvedObject"] == {"kind": "ConfigMap", "name": "layering-reconciler-state",
+                                           "namespace": "layering-reconciler", "apiVersion": "v1"}
     mc = world.mc(MC)
     assert mc is not None and mc["spec"]["osImageURL"] == HOTFIX1  # nothing changed in the cluster
