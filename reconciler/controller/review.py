@@ -35,7 +35,7 @@ def review(reconciler: Reconciler, base_source: Source, base_ref: str, output: s
         body = render_plan(plan, "markdown") + queue_markdown(result.decision)
         sys.stdout.write(review_markdown(changes, base_ref, base.commit, plan, live, body))
     else:
-        sys.stdout.write(review_lines(changes, base_ref))
+        sys.stdout.write(review_lines(changes, base_ref, plan, live))
         print(render_plan(plan, output, width=width), end="")
         print(queue_table(result.decision, width), end="")
     if plan.blocked:

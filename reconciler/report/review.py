@@ -33,15 +33,20 @@ def review_dict(changes: Sequence[BindingChange], base_ref: str, base_commit: st
     }
 
 
-def review_lines(changes: Sequence[BindingChange], base_ref: str) -> str:
-    """For the terminal: one line per changed binding, before the plan table."""
+def review_lines(changes: Sequence[BindingChange], base_ref: str, plan: Plan, live: LiveState) -> str:
+    """For the terminal: one line per changed binding and per pool whose nodes reboot, before the plan."""
     if not changes:
-        return f"This change leaves every binding of {base_ref} as it is.\n\n"
-    short = shortener(i for c in changes for i in (c.old_image, c.new_image) if i)
-    lines = [f"Bindings changed against {base_ref}:"]
-    for c in changes:
-        images = " → ".join(short(i) if i else "(none)" for i in (c.old_image, c.new_image))
-        lines.append(f"  {c.pool}: {c.change} {images}" + (f" ({'; '.join(c.details)})" if c.details else ""))
+        lines = [f"This change leaves every binding of {base_ref} as it is."]
+    else:
+        short = shortener(i for c in changes for i in (c.old_image, c.new_image) if i)
+        lines = [f"Bindings changed against {base_ref}:"]
+        for c in changes:
+            images = " → ".join(short(i) if i else "(none)" for i in (c.old_image, c.new_image))
+            lines.append(f"  {c.pool}: {c.change} {images}" + (f" ({'; '.join(c.details)})" if c.details else ""))
+    nodes = rebooting_nodes(plan, live)
+    if nodes:
+        lines.append("Nodes that will drain and reboot:")
+        lines += [f"  {pool}: {', '.join(names)}" for pool, names in nodes.items()]
     return "\n".join(lines) + "\n\n"
 
 

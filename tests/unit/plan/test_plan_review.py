@@ -9,7 +9,7 @@ from plan_builders import HOTFIX, HOTFIX2, binding, desired, live
 from reconciler.model import NodeState
 from reconciler.plan import make_plan
 from reconciler.plan.review import binding_changes
-from reconciler.report.review import MARKER, MAX_COMMENT_CHARS, rebooting_nodes, review_markdown
+from reconciler.report.review import MARKER, MAX_COMMENT_CHARS, rebooting_nodes, review_lines, review_markdown
 
 
 def test_added_removed_and_changed_bindings_by_pool() -> None:
@@ -38,6 +38,8 @@ def test_the_comment_starts_with_the_marker_and_names_the_nodes_that_reboot() ->
     assert text.splitlines()[0] == MARKER
     assert "`w-1`, `w-2`" in text and "m-1" not in text and "| worker | **changed** |" in text
     assert text.endswith("PLAN\n")
+    terminal = review_lines(binding_changes(desired(binding()), head), "main", plan, state)
+    assert "worker: changed" in terminal and "worker: w-1, w-2" in terminal
 
 
 def test_a_huge_plan_is_cut_to_one_comment() -> None:
