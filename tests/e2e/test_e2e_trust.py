@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import MC, Cli, LocalSim, Repo, binding_yaml, policy_yaml
-from realregistry import BASE_VERSION, RegistryWorld, registry_world
+from realregistry import BASE_VERSION, PASSWORD, USER, RegistryWorld, registry_world
 from signing import Signers
 from testkit import HOTFIX1, HOTFIX2
 
@@ -151,8 +151,10 @@ def test_cluster_pull_secret_and_mirror_set_reach_a_registry_behind_a_down_sourc
     assert [c["result"] for c in without["imageChecks"] if c["pool"] == "worker"] == ["skipped"]
     assert any("registry unreachable" in p["message"] for p in without["problems"])
 
-    done = cli(*base, "--use-cluster-pull-secret", "--use-cluster-mirrors")
+    done = cli("-v", *base, "--use-cluster-pull-secret", "--use-cluster-mirrors")  # debug logging on
     assert done.returncode == 2, done.stderr
+    for secret in (PASSWORD, pull_secret, base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()):
+        assert secret not in done.stdout + done.stderr
     checks = {c["check"]: c for c in json.loads(done.stdout)["imageChecks"] if c["pool"] == "worker"}
     assert {name: c["result"] for name, c in checks.items()} == dict.fromkeys(
         ("exists", "base", "arch", "bootable"), "pass")
