@@ -142,15 +142,20 @@ def _keyring(keys_dir: Path) -> Iterator[_Keyring]:
         allowed.write_text("".join(line + "\n" for line in signers))
         yield _Keyring(gnupghome, allowed)
     finally:
-        subprocess.run(["gpgconf", "--homedir", str(home / "gnupg"), "--kill", "all"],
-                       capture_output=True, check=False)
+        with contextlib.suppress(OSError):  # no agent was started, or gpgconf is missing: nothing to stop
+            subprocess.run(["gpgconf", "--homedir", str(home / "gnupg"), "--kill", "all"],
+                           capture_output=True, check=False, timeout=VERIFY_TIMEOUT_SECONDS)
         shutil.rmtree(home, ignore_errors=True)
 
 
 def _gpg(gnupghome: Path, args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["gpg", "--batch", "--no-tty", "--quiet", "--homedir", str(gnupghome), *args],
-                          input=stdin, capture_output=True, text=True, check=False,
-                          timeout=VERIFY_TIMEOUT_SECONDS)
+    try:
+        return subprocess.run(["gpg", "--batch", "--no-tty", "--quiet", "--homedir", str(gnupghome), *args],
+                              input=stdin, capture_output=True, text=True, check=False,
+                              timeout=VERIFY_TIMEOUT_SECONDS)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InvalidInput(f"--trusted-keys: gpg is needed for the *.asc keys and could not run "
+                           f"({type(exc).__name__})") from None
 
 
 def _import_openpgp(gnupghome: Path, path: Path) -> None:
