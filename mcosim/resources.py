@@ -52,6 +52,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     _core("pods", "Pod", True, short_names=("po",), status_subresource=True,
           extra_subresources=("eviction",)),
     _core("configmaps", "ConfigMap", True, short_names=("cm",)),
+    _core("secrets", "Secret", True),
     _core("events", "Event", True, short_names=("ev",)),
     ResourceType("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True,
                  short_names=("pdb",), status_subresource=True),
@@ -79,6 +80,11 @@ RESOURCES: tuple[ResourceType, ...] = (
                  verbs=("create",)),
     ResourceType(AUTHZ_GROUP, "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False,
                  verbs=("create",)),
+    # registry configuration a cluster holds (read by the reconciler's image checks, opt-in)
+    ResourceType("config.openshift.io", "v1", "imagedigestmirrorsets", "ImageDigestMirrorSet", False,
+                 short_names=("idms",), status_subresource=True, custom=True),
+    ResourceType("operator.openshift.io", "v1alpha1", "imagecontentsourcepolicies", "ImageContentSourcePolicy",
+                 False, custom=True),
 )
 
 BY_PLURAL: dict[tuple[str, str], ResourceType] = {(r.group, r.plural): r for r in RESOURCES}

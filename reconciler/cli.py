@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__
 from reconciler.errors import EXIT_ERROR, EXIT_OK, InvalidInput, ReconcilerError
-from reconciler.images import RegistryInspector
+from reconciler.images import AuthFile, RegistryInspector
 from reconciler.intent import parse_duration
-from reconciler.source import GitSource
+from reconciler.source import GitSource, Verifier
 
 if TYPE_CHECKING:
     from reconciler.cluster import Cluster
@@ -47,6 +47,37 @@ def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
     images.add_argument("--inspect-images", action="store_true", help="ask each image's own registry")
     images.add_argument("--registry-mirror", metavar="URL",
                         help="ask this OCI registry mirror instead (serves every host as /v2/<host>/<path>)")
+
+
+def _add_trust_options(parser: argparse.ArgumentParser, registry: bool = True) -> None:
+    """Commit verification and registry access: one place for the flags of both."""
+    from reconciler.source import VerifyMode
+
+    trust = parser.add_argument_group(
+        "commit verification", "Refuse a commit (or the tag naming it) that is unsigned, signed by a key "
+        "outside --trusted-keys, or badly signed, before anything is planned; git itself verifies.")
+    trust.add_argument("--verify", choices=[m.value for m in VerifyMode], default="none",
+                       help="none (default); head: the commit must be signed; tag: --ref must be a signed "
+                       "annotated tag; tag-and-head: both")
+    trust.add_argument("--trusted-keys", metavar="DIR", type=Path,
+                       help="trusted keys: OpenPGP public keys (*.asc), SSH public keys (*.pub) and "
+                       "ssh-keygen allowed_signers files")
+    if not registry:
+        return
+    access = parser.add_argument_group(
+        "registry access", "Credentials and trust for the image checks (secrets never appear in output).")
+    access.add_argument("--registry-auth-file", metavar="PATH", type=Path,
+                        help="containers auth.json or .dockerconfigjson (the pull secret's format)")
+    access.add_argument("--registry-ca-file", metavar="PATH", type=Path,
+                        help="PEM CA bundle to trust for registries (in addition to the system's)")
+    access.add_argument("--use-cluster-pull-secret", action="store_true",
+                        help="also use the cluster's openshift-config/pull-secret (needs get on that Secret)")
+    access.add_argument("--use-cluster-mirrors", action="store_true",
+                        help="ask the cluster's ImageDigestMirrorSet/ImageContentSourcePolicy mirrors when "
+                        "an image's registry is unreachable (needs list on those kinds)")
+    access.add_argument("--allow-stale-base", action="store_true",
+                        help="let an image built FROM an older base image than the cluster's roll out "
+                        "(a warning instead of a blocking problem)")
 
 
 def _add_source_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -100,7 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
                                "pending, 1 error or blocking problem.", epilog=CLUSTER_HELP)
     _add_source_options(plan)
     _add_cluster_options(plan)
+    _add_trust_options(plan)
     plan.add_argument("-o", "--output", choices=("table", "json", "markdown"), default="table")
+    plan.add_argument("--base", metavar="REF", help="review --ref as a pull request against this target branch: "
+                      "also show the bindings it changes and the nodes that will reboot (markdown: one "
+                      "sticky PR comment)")
 
     sync = commands.add_parser("sync", help="apply the repository to the cluster",
                                description="Apply the repository: one pass of the rollout (write what "
@@ -108,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "until it is done, halted or timed out.", epilog=CLUSTER_HELP)
     _add_source_options(sync)
     _add_cluster_options(sync)
+    _add_trust_options(sync)
     sync.add_argument("--wait", action="store_true", help="follow every pool until done")
     sync.add_argument("--timeout", default="2h", type=_duration, metavar="DUR",
                       help="with --wait: give up after this long, e.g. 30m, 2h (default 2h)")
@@ -119,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=CLUSTER_HELP)
     _add_source_options(run)
     _add_cluster_options(run)
+    _add_trust_options(run)
     run.add_argument("--interval", default="1m", type=_positive_duration, metavar="DUR",
                      help="time between passes, e.g. 30s, 5m (default 1m)")
     run.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics")
@@ -127,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  epilog=CLUSTER_HELP)
     _add_source_options(status, required=False)
     _add_cluster_options(status)
+    _add_trust_options(status, registry=False)
     status.add_argument("-o", "--output", choices=("table", "json"), default="table")
 
     sim = commands.add_parser("sim", help="the simulated OpenShift cluster",
@@ -178,8 +216,14 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.command == "status":
             source = _source(args) if args.repo else None
             return commands.status(target.cluster, source, args.ref, args.output, target.clock)
-        images = RegistryInspector(target.registry_mirror) if target.registry_mirror or args.inspect_images else None
-        reconciler = commands.Reconciler(_source(args), target.cluster, args.ref, target.clock, images)
+        images = _inspector(args, target) if target.registry_mirror or args.inspect_images else None
+        reconciler = commands.Reconciler(_source(args), target.cluster, args.ref, target.clock, images,
+                                         allow_stale_base=args.allow_stale_base)
+        if args.command == "plan" and args.base:
+            from reconciler.controller.review import review
+
+            base = GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file))
+            return review(reconciler, base, args.base, args.output, commands.output_width())
         if args.command == "plan":
             return commands.plan(reconciler, args.output)
         if args.command == "sync":
@@ -190,7 +234,23 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _source(args: argparse.Namespace) -> GitSource:
-    return GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file))
+    verifier = Verifier(args.verify, args.trusted_keys)
+    if verifier.mode.checks_tag and not args.ref:
+        raise InvalidInput(f"--verify {verifier.mode}: pass --ref naming the signed tag to deploy")
+    return GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file), verifier=verifier)
+
+
+def _inspector(args: argparse.Namespace, target: Target) -> RegistryInspector:
+    """The registry client of the image checks: credentials from the file and (opt-in) the cluster."""
+    auth = AuthFile.load(args.registry_auth_file) if args.registry_auth_file else AuthFile()
+    if args.use_cluster_pull_secret:
+        secret = target.cluster.read_pull_secret()
+        if secret is not None:
+            auth = auth.merged(AuthFile.parse(secret, "Secret/openshift-config/pull-secret"))
+    if args.registry_ca_file is not None and not args.registry_ca_file.is_file():
+        raise InvalidInput(f"{args.registry_ca_file}: no such CA file (--registry-ca-file)")
+    mirrors = target.cluster.read_image_mirrors() if args.use_cluster_mirrors else ()
+    return RegistryInspector(target.registry_mirror, auth=auth, ca_file=args.registry_ca_file, mirrors=mirrors)
 
 
 def _token(path: Path | None) -> str | None:

@@ -2,6 +2,7 @@
 
 ReconcilerError
 ├── InvalidInput      the user must fix the repository or the command line (exit 1, nothing written)
+│   └── UntrustedCommit   --verify refused the commit or tag: unsigned, unknown key or bad signature
 ├── SourceError       the repository cannot be read (unreachable, missing ref, corrupt clone)
 ├── ClusterError      the cluster could not be read or written
 │   ├── Transient     retry with backoff (unreachable, timeouts, 429, 5xx)
@@ -24,6 +25,16 @@ class InvalidInput(ReconcilerError):
     def __init__(self, problems: list[str] | str) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class UntrustedCommit(InvalidInput):
+    """A commit (or the tag naming it) failed `--verify`; nothing was planned or written."""
+
+    def __init__(self, message: str, *, commit: str, signer: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.commit = commit
+        self.signer = signer
+        self.reason = reason
 
 
 class SourceError(ReconcilerError):

@@ -44,6 +44,28 @@ class Location:
 
 # ---- a read of the repository ------------------------------------------------------------------
 @dataclass(frozen=True)
+class Signature:
+    """A signature git verified against the trusted keys: on the commit or on the tag naming it."""
+
+    subject: str  # `commit 3f2a…` or `tag v1.2`
+    signer: str  # the SSH principal or the OpenPGP user id
+    key: str  # SSH key fingerprint (SHA256:…) or OpenPGP fingerprint
+    format: str  # "ssh" | "openpgp"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `--verify` checked for a snapshot (every signature verified; a refusal raises instead)."""
+
+    mode: str  # head | tag | tag-and-head
+    signatures: tuple[Signature, ...] = ()
+
+    @property
+    def signers(self) -> str:
+        return ", ".join(f"{s.subject} signed by {s.signer} ({s.key})" for s in self.signatures)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The bindings files of one commit: what source/ hands to intent/."""
 
@@ -51,6 +73,7 @@ class Snapshot:
     commit: str  # full hex sha ("" for an uncommitted working directory)
     files: dict[str, bytes] = field(default_factory=dict)  # repo-relative POSIX path -> content
     problems: tuple[str, ...] = ()  # files refused while reading (symlink out of the repo, too large)
+    verification: Verification | None = None  # the signatures checked (None: --verify none)
 
 
 # ---- desired state (from git) -------------------------------------------------------------------
@@ -154,6 +177,7 @@ class NodeState:
     unschedulable: bool = False
     phase: str = ""  # human phase from MCN conditions / annotations: cordoned, drained, applying, rebooting …
     zone: str = ""
+    arch: str = ""  # the kubernetes.io/arch label ("" when unknown)
 
 
 @dataclass(frozen=True)
@@ -208,13 +232,34 @@ class LiveState:
 
 @dataclass(frozen=True)
 class ImageInfo:
-    """What the registry says about an image reference (OCI manifest annotations)."""
+    """What the registry says about an image reference (manifest annotations, config labels, platforms)."""
 
     ref: str
     found: bool = True
     base_name: str = ""  # org.opencontainers.image.base.name: what it was built FROM ("" = unknown)
     base_digest: str = ""  # org.opencontainers.image.base.digest
     error: str = ""  # the registry could not be asked: nothing is concluded
+    labels: tuple[tuple[str, str], ...] = ()  # the image config's labels (`version`, `ostree.bootable`)
+    architectures: tuple[str, ...] = ()  # the platforms a manifest list offers, or the config's one
+    multi_arch: bool = False  # the digest names a manifest list (image index)
+    config_read: bool = False  # labels and architectures were read (else those checks do not run)
+    served_by: str = ""  # the mirror repository that answered, when the source registry was unreachable
+
+    def label(self, key: str) -> str:
+        return dict(self.labels).get(key, "")
+
+
+# ---- review (a pull request against its target branch) -----------------------------------------
+@dataclass(frozen=True)
+class BindingChange:
+    """How a pull request changes one pool's binding relative to its target branch."""
+
+    pool: str
+    change: str  # added | removed | changed
+    old_image: str | None = None
+    new_image: str | None = None
+    details: tuple[str, ...] = ()  # `stage: 0 → 1`, `window: (none) → weeknights`, …
+    binding: str = ""  # the binding's name on the pull request's side (or the target's, when removed)
 
 
 # ---- plan ---------------------------------------------------------------------------------------
@@ -238,6 +283,24 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.subject}: {self.message}"
+
+
+class CheckResult(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"  # blocks the plan (or warns, for a binding already applied)
+    WARN = "warn"
+    SKIPPED = "skipped"  # not enough metadata to tell
+
+
+@dataclass(frozen=True)
+class ImageCheck:
+    """One preflight check of one bound image: exists, base, arch or bootable."""
+
+    pool: str
+    image: str
+    check: str
+    result: CheckResult
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -316,6 +379,8 @@ class Plan:
     commit: str
     actions: tuple[Action, ...]
     problems: tuple[Problem, ...] = ()
+    verification: Verification | None = None  # the commit's verified signatures, with --verify
+    image_checks: tuple[ImageCheck, ...] = ()  # preflight results per bound image (with registry metadata)
 
     @property
     def blocking(self) -> tuple[Problem, ...]:

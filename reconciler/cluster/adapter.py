@@ -9,7 +9,7 @@ from kubernetes.client import ApiClient
 
 from reconciler.model import DesiredMachineConfig, LiveState
 
-from . import events, read, write
+from . import events, read, registry_config, write
 from .api import KubeApi, RequestPolicy
 from .connect import load_configuration, new_api_client
 from .state import Memory
@@ -38,6 +38,14 @@ class Cluster:
     def read_live(self, now: float) -> LiveState:
         return read.read_live_state(self._api, now)
 
+    def read_pull_secret(self) -> bytes | None:
+        """openshift-config/pull-secret's .dockerconfigjson (opt-in; an optional RBAC rule)."""
+        return registry_config.read_pull_secret(self._api)
+
+    def read_image_mirrors(self) -> registry_config.Mirrors:
+        """The cluster's ImageDigestMirrorSet / ImageContentSourcePolicy mirrors (opt-in)."""
+        return registry_config.read_image_mirrors(self._api)
+
     # ---- our MachineConfigs and pool pause -------------------------------------------------
     def create_machine_config(self, mc: DesiredMachineConfig) -> str:
         """Returns the new resourceVersion. Conflict (AlreadyExists) when the name is taken."""
@@ -64,10 +72,11 @@ class Cluster:
         self._memory.save(doc)
 
     def record_event(
-        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal"
+        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal",
+        namespace: str | None = None,
     ) -> None:
         """Best effort: never raises for cluster errors."""
-        events.record_event(self._api, subject_kind, subject_name, reason, message, event_type)
+        events.record_event(self._api, subject_kind, subject_name, reason, message, event_type, namespace)
 
     # ---- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:

@@ -26,13 +26,14 @@ def _api_version(kind: str) -> str:
     return f"{MCO_GROUP}/{MCO_VERSION}" if kind in _MCO_KINDS else "v1"
 
 
-def _event(kind: str, name: str, reason: str, message: str, event_type: str) -> CoreV1Event:
+def _event(kind: str, name: str, reason: str, message: str, event_type: str,
+           namespace: str | None = None) -> CoreV1Event:
     stamp = datetime.fromtimestamp(time.time(), tz=UTC)
     return CoreV1Event(
         api_version="v1",
         kind="Event",
-        metadata=V1ObjectMeta(name=f"{name}.{uuid.uuid4().hex[:16]}", namespace=EVENT_NAMESPACE),
-        involved_object=V1ObjectReference(kind=kind, name=name, api_version=_api_version(kind)),
+        metadata=V1ObjectMeta(name=f"{name}.{uuid.uuid4().hex[:16]}", namespace=namespace or EVENT_NAMESPACE),
+        involved_object=V1ObjectReference(kind=kind, name=name, namespace=namespace, api_version=_api_version(kind)),
         reason=reason,
         message=message[:1024],
         type=event_type,
@@ -44,16 +45,20 @@ def _event(kind: str, name: str, reason: str, message: str, event_type: str) -> 
     )
 
 
-def record_event(api: KubeApi, kind: str, name: str, reason: str, message: str, event_type: str) -> None:
-    """Never raises for cluster errors: an event that cannot be written is only logged."""
+def record_event(api: KubeApi, kind: str, name: str, reason: str, message: str, event_type: str,
+                 namespace: str | None = None) -> None:
+    """Never raises for cluster errors: an event that cannot be written is only logged. `namespace`:
+    the involved object's (the event is written there); None for cluster-scoped objects."""
     def create() -> None:
-        api.write(f"{kind}/{name}", api.core.create_namespaced_event, EVENT_NAMESPACE,
-                  _event(kind, name, reason, message, event_type))
+        api.write(f"{kind}/{name}", api.core.create_namespaced_event, namespace or EVENT_NAMESPACE,
+                  _event(kind, name, reason, message, event_type, namespace))
 
     try:
         try:
             create()
         except NotFound:  # our namespace does not exist yet (run outside a deploy/ install)
+            if namespace is not None:
+                raise
             ensure_namespace(api)
             create()
     except ClusterError as exc:

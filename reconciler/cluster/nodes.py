@@ -22,6 +22,7 @@ STATE = f"{MCO}/state"
 REASON = f"{MCO}/reason"
 DESIRED_DRAIN = f"{MCO}/desiredDrain"
 LAST_APPLIED_DRAIN = f"{MCO}/lastAppliedDrain"
+ARCH_LABEL = "kubernetes.io/arch"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 
 # MachineConfigNode steps, latest first: (condition type, in progress, done)
@@ -185,6 +186,7 @@ def node_state(node: Obj, pool: str, mcn: Obj | None, target: str, blocker: str 
         unschedulable=bool((node.get("spec") or {}).get("unschedulable")),
         phase=node_phase(node, mcn, target),
         zone=labels_of(node).get(ZONE_LABEL, ""),
+        arch=labels_of(node).get(ARCH_LABEL, ""),
     )
 
 

@@ -65,7 +65,8 @@ def status(cluster: ClusterPort, source: Source | None, ref: str | None, output:
         print(render_status(cluster.read_live(clock()), None, output, width=output_width()), end="")
         return EXIT_OK
     result = Reconciler(source, cluster, ref, clock).decide()
-    print(status_with_rollout(result.live, result.desired, result.decision, output, width=output_width()), end="")
+    print(status_with_rollout(result.live, result.desired, result.decision, output, width=output_width(),
+                              verification=result.plan.verification), end="")
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, UntrustedCommit
 from reconciler.report import change_line
 
 from .metrics import Metrics
@@ -21,6 +21,8 @@ log = logging.getLogger("reconciler")
 FIRST_RETRY = 5.0
 MAX_BACKOFF = 600.0
 JOB_ID = "reconcile"
+REFUSAL_SUBJECT = ("ConfigMap", "layering-reconciler-state")  # the reconciler's own state object …
+REFUSAL_NAMESPACE = "layering-reconciler"  # … in its namespace
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Loop:
     metrics: Metrics = field(default_factory=Metrics)
     failures: int = 0
     last_outcome: tuple[str, str] = ("", "")
+    last_refused: str = ""  # the commit --verify refused last (one Event per refused commit)
 
     def __post_init__(self) -> None:
         self.scheduler = BlockingScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
@@ -45,6 +48,8 @@ class Loop:
             if self.stopping.is_set():  # e.g. a git child process got the same SIGTERM: nothing was written
                 log.info("pass interrupted by the shutdown: %s", exc)
                 return
+            if isinstance(exc, UntrustedCommit):
+                self._refused(exc)
             self.failures += 1
             self.last_outcome = ("", "")  # the next good pass is news
             delay = self.backoff()
@@ -64,6 +69,15 @@ class Loop:
         self.last_outcome = (result.plan.commit, result.decision.summary)
         log.log(logging.DEBUG if steady else logging.INFO, "pass commit=%s changes=%d writes=%d %s",
                 result.plan.commit[:12], len(result.plan.changes), len(result.written), result.decision.summary)
+
+    def _refused(self, exc: UntrustedCommit) -> None:
+        """Logged on every pass; one Warning Event per refused commit; counted in a metric."""
+        log.error("commit %s refused by --verify: the cluster is kept as it is", exc.commit[:12])
+        self.metrics.refused_commits.inc()
+        if exc.commit != self.last_refused:
+            self.last_refused = exc.commit
+            self.reconciler.cluster.record_event(*REFUSAL_SUBJECT, "LayeringCommitRefused", str(exc),
+                                                 "Warning", namespace=REFUSAL_NAMESPACE)
 
     def backoff(self) -> float:
         """The wait after the n-th failed pass in a row: it starts at FIRST_RETRY (or the interval when

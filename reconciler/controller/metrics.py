@@ -22,6 +22,8 @@ class Metrics:
                              registry=self.registry)
         self.halted = Gauge("layering_rollout_halted", "1 while the rollout is halted",
                             registry=self.registry)
+        self.refused_commits = Counter("layering_commits_refused", "Passes that refused the commit (--verify)",
+                                       registry=self.registry)
 
     def pass_succeeded(self, result: PassResult, seconds: float) -> None:
         self.passes.labels("success").inc()

@@ -78,13 +78,16 @@ class Reconciler:
     ref: str | None = None
     clock: Callable[[], float] = time.time
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
+    allow_stale_base: bool = False  # let an image built FROM an older base than the cluster's roll out
     _parsed: dict[tuple[str, str], DesiredState] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""
-        desired = self._load(self.source.snapshot(self.ref))
+        snapshot = self.source.snapshot(self.ref)  # with --verify, an untrusted commit raises here
+        desired = self._load(snapshot)
         live = self.cluster.read_live(self.clock())
-        return desired, live, make_plan(desired, live, self._inspect(desired))
+        plan = make_plan(desired, live, self._inspect(desired, live), self.allow_stale_base)
+        return desired, live, replace(plan, verification=snapshot.verification)
 
     def _load(self, snapshot: Snapshot) -> DesiredState:
         """A commit always holds the same files: parse each commit once (the last one is kept)."""
@@ -97,10 +100,12 @@ class Reconciler:
             self._parsed[key] = desired
         return desired
 
-    def _inspect(self, desired: DesiredState) -> dict[str, ImageInfo]:
+    def _inspect(self, desired: DesiredState, live: LiveState) -> dict[str, ImageInfo]:
+        """Every bound image, and the cluster's base image (what a layered image must be built FROM)."""
         if self.images is None:
             return {}
-        return {b.os_image_url: self.images.inspect(b.os_image_url) for b in desired.bindings}
+        refs = [b.os_image_url for b in desired.bindings] + ([live.base_image] if live.base_image else [])
+        return {ref: self.images.inspect(ref) for ref in dict.fromkeys(refs)}
 
     def decide(self) -> PassResult:
         """Read and decide, writing nothing: the decision is worded as what its writes would do."""

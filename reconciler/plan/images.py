@@ -1,41 +1,19 @@
-"""Preflight checks that need registry metadata: does the digest exist, and was the image built FROM
-the cluster's current base image? Only run where metadata is available (ImageInfo per image)."""
+"""Preflight checks that need registry metadata (see preflight.py). Only run where metadata is available
+(an ImageInfo per image reference, and one for the cluster's base image)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reconciler.model import Action, ActionKind, ImageInfo, LiveState, Problem
-from reconciler.plan.checks import binding_subject, blocking, warning
+from reconciler.model import Action, ImageCheck, ImageInfo, LiveState, Problem
+from reconciler.plan.preflight import image_checks
 
 
-def image_problems(actions: Sequence[Action], live: LiveState, images: Mapping[str, ImageInfo]) -> list[Problem]:
-    found: list[Problem] = []
-    for action in actions:
-        binding = action.binding
-        info = images.get(binding.os_image_url) if binding else None
-        if binding is None or info is None:
-            continue
-        subject = binding_subject(binding)
-        if info.error:
-            found.append(warning(subject, f"could not inspect {info.ref}: {info.error}"))
-        elif not info.found:
-            message = (f"{info.ref}: the registry does not know this digest (manifest unknown); "
-                       "every node would fail to pull it")
-            changing = action.kind in (ActionKind.CREATE, ActionKind.UPDATE)
-            found.append(blocking(subject, message) if changing else warning(subject, message))
-        elif _built_from_other_base(info, live.base_image):
-            found.append(warning(subject, (
-                f"{info.ref} was built FROM {info.base_name or info.base_digest}, but the cluster's base image is "
-                f"now {live.base_image} (release {live.release_version or 'unknown'}): the binding is stale; "
-                "rebuild the image FROM the current base and bump the digest")))
-    return found
+def image_problems(actions: Sequence[Action], live: LiveState, images: Mapping[str, ImageInfo],
+                   allow_stale_base: bool = False) -> list[Problem]:
+    return image_checks(actions, live, images, allow_stale_base)[1]
 
 
-def _built_from_other_base(info: ImageInfo, base_image: str) -> bool:
-    if not base_image or not (info.base_digest or info.base_name):
-        return False
-    current_digest = base_image.rpartition("@")[2] if "@" in base_image else ""
-    if info.base_digest and current_digest:
-        return info.base_digest != current_digest
-    return info.base_name != base_image
+def image_check_results(actions: Sequence[Action], live: LiveState, images: Mapping[str, ImageInfo]
+                        ) -> tuple[ImageCheck, ...]:
+    return tuple(image_checks(actions, live, images)[0])

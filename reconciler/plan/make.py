@@ -22,16 +22,18 @@ from reconciler.model import (
     mc_name_for_pool,
 )
 from reconciler.plan import checks
-from reconciler.plan.images import image_problems
+from reconciler.plan.images import image_check_results, image_problems
 from reconciler.plan.impact import impacts, machine_configs_after
 
 MC_PREFIX = mc_name_for_pool("")
 
 
-def make_plan(desired: DesiredState, live: LiveState, images: Mapping[str, ImageInfo] | None = None) -> Plan:
+def make_plan(desired: DesiredState, live: LiveState, images: Mapping[str, ImageInfo] | None = None,
+              allow_stale_base: bool = False) -> Plan:
     """One action per bound pool plus a delete for every managed MC no binding wants.
 
-    `images` (registry metadata per image reference) enables the digest-exists and base-image checks."""
+    `images` (registry metadata per image reference and for the cluster's base image) enables the
+    preflight checks (plan/preflight.py); `allow_stale_base` lets an image built FROM an older base roll."""
     bindings = _first_per_pool(desired.bindings)
     actions = [_binding_action(b, desired, live) for b in bindings]
     actions += _prune_actions(live, {a.mc_name for a in actions})
@@ -39,8 +41,9 @@ def make_plan(desired: DesiredState, live: LiveState, images: Mapping[str, Image
     found = impacts(live, actions, after)
     actions = [replace(a, impact=found.get(a.mc_name, Impact((), 0))) for a in actions]
     actions.sort(key=lambda a: (a.pool, a.mc_name))
-    problems = _problems(desired, live, actions, after, images or {})
-    return Plan(repo=desired.repo, commit=desired.commit, actions=tuple(actions), problems=problems)
+    problems = _problems(desired, live, actions, after, images or {}, allow_stale_base)
+    return Plan(repo=desired.repo, commit=desired.commit, actions=tuple(actions), problems=problems,
+                image_checks=image_check_results(actions, live, images or {}))
 
 
 def _first_per_pool(bindings: Iterable[Binding]) -> list[Binding]:
@@ -116,9 +119,10 @@ def _problems(
     actions: Sequence[Action],
     after: Sequence[MachineConfigInfo],
     images: Mapping[str, ImageInfo],
+    allow_stale_base: bool,
 ) -> tuple[Problem, ...]:
     found = checks.empty_commit_problems(desired, live) + checks.duplicate_pool_problems(desired.bindings)
-    found += image_problems(actions, live, images)
+    found += image_problems(actions, live, images, allow_stale_base)
     for action in actions:
         if action.binding is not None:
             found += checks.binding_problems(action.binding, action, live, after)

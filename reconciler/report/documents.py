@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.model import DesiredState, LiveState, Plan
+from reconciler.model import DesiredState, LiveState, Plan, Verification
 from reconciler.report.console import DEFAULT_WIDTH
 from reconciler.report.plan_dict import plan_to_dict
 from reconciler.report.plan_text import plan_markdown, plan_table
 from reconciler.report.rollout import phase_text, queue_markdown, queue_rows, queue_table
 from reconciler.report.status import status_table, status_to_dict
+from reconciler.report.trust import verification_dict, verification_line
 from reconciler.rollout import Decision
 
 
@@ -37,13 +38,15 @@ def plan_with_rollout(plan: Plan, decision: Decision, fmt: str, *, width: int = 
 
 
 def status_with_rollout(
-    live: LiveState, desired: DesiredState, decision: Decision, fmt: str, *, width: int = DEFAULT_WIDTH
+    live: LiveState, desired: DesiredState, decision: Decision, fmt: str, *, width: int = DEFAULT_WIDTH,
+    verification: Verification | None = None,
 ) -> str:
-    """fmt: "table" | "json"."""
+    """fmt: "table" | "json"; `verification`: the commit's verified signatures, when --verify checked them."""
     if fmt == "json":
-        return _json(status_document(live, desired, decision))
+        return _json(status_document(live, desired, decision) | {"verification": verification_dict(verification)})
     phases = {p.pool: p.phase.value for p in decision.pools}  # the reasons follow in the queue
-    return status_table(live, desired, width=width, color=False, phases=phases) + queue_table(decision, width)
+    return (status_table(live, desired, width=width, color=False, phases=phases) + queue_table(decision, width)
+            + verification_line(verification) + "\n")
 
 
 def _json(doc: dict[str, Any]) -> str:

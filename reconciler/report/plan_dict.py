@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.model import Action, ActionKind, Binding, DesiredMachineConfig, Drift, Plan, Problem, Severity
+from reconciler.report.trust import image_checks_dict, verification_dict
 
 SCHEMA_VERSION = 1
 
@@ -20,6 +21,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "summary": summary_counts(plan),
         "actions": [_action(a) for a in plan.actions],
         "problems": [_problem(p) for p in plan.problems],
+        "verification": verification_dict(plan.verification),
+        "imageChecks": image_checks_dict(plan.image_checks),
     }
 
 

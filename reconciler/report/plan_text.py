@@ -8,6 +8,7 @@ from reconciler.model import Action, ActionKind, Plan, Severity
 from reconciler.report.console import notes, plain, table, to_string
 from reconciler.report.images import Shortener, images_in, shorten_text, shortener
 from reconciler.report.plan_dict import nodes_to_reboot, problems_of, summary_counts
+from reconciler.report.trust import image_check_markdown, image_check_rows, verification_line
 
 ACTION_STYLE = {
     ActionKind.CREATE: "green",
@@ -83,6 +84,9 @@ def _table_parts(plan: Plan) -> list[RenderableType]:
     parts: list[RenderableType] = (
         [grid] if plan.actions else [plain("No bindings and no MachineConfigs of ours.")]
     )
+    checks = image_check_rows(plan.image_checks, short)
+    if checks:
+        parts += [plain("Image checks:", "bold"), notes(checks)]
     parts += _drift_lines(plan, short) + _problem_lines(plan, short)
     parts.append(plain(summary_line(plan), "bold"))
     if plan.blocked:
@@ -90,6 +94,7 @@ def _table_parts(plan: Plan) -> list[RenderableType]:
             plain("Blocked: nothing will be written until the blocking problems are fixed.", "bold red")
         )
     parts.append(plain(f"Commit: {plan.commit or '(working tree)'} ({plan.repo})"))
+    parts.append(plain(verification_line(plan.verification)))
     return parts
 
 
@@ -116,8 +121,10 @@ def plan_markdown(plan: Plan) -> str:
     short = plan_shortener(plan)
     lines = [f"### Layering plan for `{_short_commit(plan.commit)}`", ""]
     lines += [f"Repository `{plan.repo}` at commit `{plan.commit or '(working tree)'}`.", ""]
+    lines += [verification_line(plan.verification), ""]
     if plan.actions:
         lines += [*_markdown_table(plan, short), ""]
+    lines += image_check_markdown(plan.image_checks, short)
     lines += _markdown_problems(plan, short)
     lines.append(f"**{summary_line(plan)}**")
     lines += ["", _markdown_note(plan)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from git import Repo
@@ -12,10 +13,11 @@ from git.exc import GitError
 from gitdb.exc import BadName, BadObject
 
 from reconciler.errors import SourceError
-from reconciler.model import Snapshot
+from reconciler.model import Snapshot, Verification
 from reconciler.source.gitcmd import GitFailure, describe_fetch_failure, git_env, run_git
 from reconciler.source.tree import read_commit_files
 from reconciler.source.urls import cache_key, is_url, redact, redact_text
+from reconciler.source.verify import Verifier
 
 REMOTE_HEAD = "refs/layering/remote-head"  # where the remote's default branch (its HEAD) is fetched to
 _BRANCHES_AND_TAGS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
@@ -37,13 +39,16 @@ class GitSource:
     `source` is an https://, ssh://, git@host:path or file:// URL (cloned into `cache_dir`) or the
     path of a local repository (read in place; only committed content counts). `token` (default:
     the GIT_TOKEN environment variable) is sent as an HTTP auth header, never put in a URL or message.
+    `verifier` (with `--verify`) checks the commit's or tag's signature before any file is read.
     """
 
-    def __init__(self, source: str, cache_dir: Path | None = None, token: str | None = None) -> None:
+    def __init__(self, source: str, cache_dir: Path | None = None, token: str | None = None,
+                 verifier: Verifier | None = None) -> None:
         self.source = source
         self.display = redact(source)
         self._token = token if token is not None else (os.environ.get("GIT_TOKEN") or None)
         self._cache_root = cache_dir or default_cache_dir()
+        self._verifier = verifier
 
     @property
     def cache_path(self) -> Path:
@@ -70,8 +75,9 @@ class GitSource:
             ) from None
         with repo:
             sha = self._resolve(repo, ref or "HEAD", default=ref is None)
+            verification = self._verify(repo, ref, sha)
             try:
-                return self._read(repo, sha)
+                return replace(self._read(repo, sha), verification=verification)
             except _Corrupt as exc:
                 raise SourceError(f"{self.display}: cannot read commit {sha}: {exc}") from None
 
@@ -82,7 +88,8 @@ class GitSource:
                 with self._open_cache() as repo:
                     self._fetch(repo, default=ref is None)
                     sha = self._resolve(repo, ref or REMOTE_HEAD, default=ref is None)
-                    return self._read(repo, sha)
+                    verification = self._verify(repo, ref, sha)
+                    return replace(self._read(repo, sha), verification=verification)
             except _Corrupt as exc:
                 if attempt == 2:
                     message = f"{self.display}: the cache clone stays corrupt after re-cloning: {exc}"
@@ -150,6 +157,12 @@ class GitSource:
             raise SourceError(f"{self.display}: {what} (no branch, tag or commit by that name)")
         return sha
 
+    def _verify(self, repo: Repo, ref: str | None, sha: str) -> Verification | None:
+        if self._verifier is None or not self._verifier.enabled:
+            return None
+        tag_ref = _tag_ref(repo, ref, sha)
+        return self._verifier.verify(Path(repo.git_dir), self.display, sha, tag_ref)
+
     def _read(self, repo: Repo, sha: str) -> Snapshot:
         try:
             files, problems = read_commit_files(repo.commit(sha))
@@ -188,6 +201,14 @@ def _resolve_in(repo: Repo, ref: str, display: str) -> str | None:
     if branch or tag:
         return branch or tag
     return _rev_parse(repo, ref)
+
+
+def _tag_ref(repo: Repo, ref: str | None, sha: str) -> str | None:
+    """`refs/tags/<ref>` when `ref` names a tag of commit `sha`, else None."""
+    if ref is None:
+        return None
+    full = ref if ref.startswith("refs/tags/") else f"refs/tags/{ref}"
+    return full if _rev_parse(repo, full) == sha else None
 
 
 def _rev_parse(repo: Repo, rev: str) -> str | None:

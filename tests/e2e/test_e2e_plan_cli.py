@@ -12,7 +12,7 @@ from e2e_support import MC, TAGGED, Cli, LocalSim, Repo, binding_yaml, bound_rep
 from testkit import HOTFIX2
 
 PLAN_KEYS = {"schemaVersion", "kind", "repo", "commit", "inSync", "blocked", "summary", "actions", "problems",
-             "rollout"}
+             "rollout", "verification", "imageChecks"}
 ACTION_KEYS = {"pool", "action", "machineConfig", "oldImage", "newImage", "binding", "liveResourceVersion",
                "drift", "driftDetails", "impact", "desired"}
 SUMMARY_KEYS = {"create", "update", "delete", "unchanged", "nodesToReboot"}

@@ -9,7 +9,8 @@ import pytest
 from e2e_support import MC, Cli, LocalSim, bound_repo
 from testkit import HOTFIX1
 
-STATUS_KEYS = {"schemaVersion", "kind", "releaseVersion", "baseImage", "desired", "pools", "nodes", "rollout"}
+STATUS_KEYS = {"schemaVersion", "kind", "releaseVersion", "baseImage", "desired", "pools", "nodes", "rollout",
+               "verification"}
 POOL_KEYS = {"name", "binding", "desiredImage", "machineConfig", "targetConfig", "currentConfig", "targetImage",
              "currentImage", "paused", "machineCount", "updatedMachineCount", "readyMachineCount",
              "unavailableMachineCount", "degradedMachineCount", "conditions", "conditionDetails", "phase"}

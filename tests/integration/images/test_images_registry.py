@@ -15,6 +15,8 @@ from mcosim import SimConfig, Simulator
 from reconciler.images import RegistryInspector, manifest_url
 
 UNKNOWN = "quay.io/my-registry/rhcos-hotfix@sha256:" + "0" * 61 + "bad"
+CONFIG = {"architecture": "arm64", "config": {"Labels": {"version": "416.94.1"}}}
+CONFIG_DIGEST = "sha256:" + "c" * 64
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,8 @@ def test_manifest_urls() -> None:
 def test_known_image_reports_its_base(sim: Simulator) -> None:
     info = RegistryInspector(sim.url).inspect(HOTFIX1)
     assert info.found and not info.error
+    assert info.config_read and info.label("ostree.bootable") == "true" and info.architectures == ("amd64",)
+    assert info.label("version") == RegistryInspector(sim.url).inspect(BASE).label("version") != ""
     assert info.base_name == BASE
     assert info.base_digest == BASE.rpartition("@")[2]
 
@@ -64,8 +68,10 @@ class _TokenRegistry(BaseHTTPRequestHandler):
             challenge = (f'Bearer realm="http://127.0.0.1:{port}/token",service="test",'
                          'scope="repository:my-registry/rhcos-hotfix:pull"')
             self._reply(401, {"errors": [{"code": "UNAUTHORIZED"}]}, {"WWW-Authenticate": challenge})
+        elif "/blobs/" in self.path:
+            self._reply(200, CONFIG)
         else:
-            self._reply(200, {"schemaVersion": 2, "annotations": {
+            self._reply(200, {"schemaVersion": 2, "config": {"digest": CONFIG_DIGEST}, "annotations": {
                 "org.opencontainers.image.base.name": BASE,
                 "org.opencontainers.image.base.digest": BASE.rpartition("@")[2]}})
 
@@ -91,6 +97,7 @@ def test_anonymous_bearer_token_dance() -> None:
         ref = HOTFIX1.replace("quay.io/", "")  # the mirror serves the repository path directly
         info = RegistryInspector(mirror).inspect(f"host/{ref}")
         assert info.found and info.base_name == BASE, info
+        assert info.label("version") == "416.94.1" and info.architectures == ("arm64",)
     finally:
         server.shutdown()
         server.server_close()

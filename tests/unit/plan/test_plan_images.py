@@ -26,11 +26,23 @@ def test_unknown_digest_of_an_unchanged_binding_only_warns() -> None:
     assert [severity for severity, _ in problems] == [Severity.WARNING]
 
 
-def test_image_built_from_an_older_base_is_stale() -> None:
+def test_image_built_from_an_older_base_blocks_a_change() -> None:
     old_digest = OLD_BASE.rpartition("@")[2]
     problems = _problems({HOTFIX: ImageInfo(HOTFIX, base_name=OLD_BASE, base_digest=old_digest)})
-    assert problems == [(Severity.WARNING, problems[0][1])]
+    assert problems == [(Severity.BLOCKING, problems[0][1])]
     assert "stale" in problems[0][1] and OLD_BASE in problems[0][1]
+
+
+def test_allow_stale_base_turns_the_block_into_a_warning() -> None:
+    info = ImageInfo(HOTFIX, base_name=OLD_BASE, base_digest=OLD_BASE.rpartition("@")[2])
+    plan = make_plan(desired(binding()), live(), {HOTFIX: info}, allow_stale_base=True)
+    assert [p.severity for p in plan.problems if HOTFIX in p.message] == [Severity.WARNING]
+
+
+def test_an_applied_binding_gone_stale_after_an_upgrade_only_warns() -> None:
+    info = ImageInfo(HOTFIX, base_name=OLD_BASE, base_digest=OLD_BASE.rpartition("@")[2])
+    problems = _problems({HOTFIX: info}, ours(binding()))
+    assert [severity for severity, _ in problems] == [Severity.WARNING]
 
 
 def test_image_built_from_the_current_base_is_fine() -> None:
