@@ -90,9 +90,10 @@ class CrashingCluster:
         return self.inner.load_memory()
 
     def record_event(
-        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal"
+        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal",
+        namespace: str | None = None,
     ) -> None:
-        self.inner.record_event(subject_kind, subject_name, reason, message, event_type)
+        self.inner.record_event(subject_kind, subject_name, reason, message, event_type, namespace)
 
     def create_machine_config(self, mc: DesiredMachineConfig) -> str:
         return self._write(f"create {mc.name} {mc.os_image_url}", lambda: self.inner.create_machine_config(mc))

@@ -42,7 +42,8 @@ class ClusterPort(Protocol):
         ...
 
     def record_event(
-        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal"
+        self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal",
+        namespace: str | None = None,
     ) -> None:
-        """Best effort: never raises for cluster errors."""
+        """Best effort: never raises for cluster errors. `namespace`: the subject's, None when cluster-scoped."""
         ...
