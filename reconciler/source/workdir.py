@@ -9,7 +9,7 @@ from git import Repo
 from git.exc import GitError
 
 from reconciler.model import Snapshot
-from reconciler.source.layout import BINDINGS_DIR, MAX_FILE_BYTES, POLICY_FILE, is_wanted, too_large
+from reconciler.source.layout import BINDINGS_DIR, MAX_FILE_BYTES, POLICY_FILE, is_wanted, not_read, too_large
 
 
 def read_directory(path: Path) -> Snapshot:
@@ -32,6 +32,8 @@ class _Refused(Exception):
 
 def _candidates(root: Path, problems: list[str]) -> list[str]:
     found = [POLICY_FILE] if os.path.lexists(root / POLICY_FILE) else []
+    if os.path.lexists(root / "layering.yml"):
+        problems.append(str(not_read("layering.yml", 1)))
     bindings = root / BINDINGS_DIR
     if bindings.is_symlink():
         problems.append(f"{BINDINGS_DIR}: symlinked directories are not followed; refused")
@@ -53,9 +55,20 @@ def _walk(root: Path, top: Path, problems: list[str]) -> list[str]:
                 problems.append(f"{rel}: submodules are not read; refused")
                 dirnames.remove(name)
         dirnames.sort()
-        paths = ((here / name).relative_to(root).as_posix() for name in sorted(filenames))
-        found.extend(rel for rel in paths if is_wanted(rel))
+        for name in sorted(filenames):
+            rel = (here / name).relative_to(root).as_posix()
+            if is_wanted(rel):
+                found.append(rel)
+            elif problem := not_read(rel, _size(here / name)):
+                problems.append(problem)
     return found
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.lstat().st_size
+    except OSError:
+        return 1
 
 
 def _read(real_root: str, file: Path, rel: str) -> bytes:
