@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.errors import InvalidInput
-from reconciler.intent import check
+from reconciler.intent import analyse, summary
 from reconciler.report import plan_to_dict, render_plan, render_status, status_to_dict
 from reconciler.report.console import DEFAULT_WIDTH
-from reconciler.source import read_directory
+from reconciler.source import checkout_problem, read_directory
 
 from .loop import run_forever
 from .progress import follow, phase_text
@@ -31,13 +31,14 @@ log = logging.getLogger("reconciler")
 
 
 def validate(path: Path) -> int:
-    if not path.is_dir():
-        raise InvalidInput(f"{path}: no such directory")
+    problem = checkout_problem(path)
+    if problem:
+        raise InvalidInput(problem)
     snapshot = read_directory(path)
-    problems = list(snapshot.problems) + check(snapshot)
+    problems, desired = analyse(snapshot)
     if problems:
         raise InvalidInput(problems)
-    print(f"{path}: valid", file=sys.stderr)
+    print(f"{path}: valid: {summary(snapshot, desired)}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -12,6 +12,35 @@ from reconciler.model import Snapshot
 from reconciler.source.layout import BINDINGS_DIR, MAX_FILE_BYTES, POLICY_FILE, is_wanted, not_read, too_large
 
 
+def checkout_problem(path: Path) -> str | None:
+    """Why PATH is not a bindings repository directory (missing, a file, neither file nor folder
+    of the layout inside), with the command to run instead where there is one; None when it is one."""
+    if path.is_file():
+        root = _repository_of(path)
+        hint = f"; run `reconciler validate {root}`" if root is not None else ""
+        layout = f"holding {POLICY_FILE} and {BINDINGS_DIR}/"
+        return f"{path}: is a file; validate takes the repository directory ({layout}){hint}"
+    if not path.is_dir():
+        return f"{path}: no such directory"
+    if os.path.lexists(path / POLICY_FILE) or os.path.lexists(path / BINDINGS_DIR):
+        return None
+    if Path(os.path.realpath(path)).name == BINDINGS_DIR:
+        parent = path.parent if path.name not in ("", ".") else Path("..")
+        return (f"{path}: this is the {BINDINGS_DIR}/ directory itself; run `reconciler validate {parent}` "
+                "on the repository that holds it")
+    return f"{path}: not a bindings repository: no {POLICY_FILE} and no {BINDINGS_DIR}/ directory here"
+
+
+def _repository_of(file: Path) -> Path | None:
+    """The repository directory a policy or bindings file belongs to, if the path says so."""
+    if file.name == POLICY_FILE:
+        return file.parent
+    for parent in file.parents:
+        if parent.name == BINDINGS_DIR:
+            return parent.parent
+    return None
+
+
 def read_directory(path: Path) -> Snapshot:
     """Working-tree files under PATH; commit is the enclosing repository's HEAD sha, or ""."""
     root = Path(path)
