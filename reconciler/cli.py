@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 from reconciler import __version__
 from reconciler.errors import InvalidInput, ReconcilerError
 from reconciler.images import RegistryInspector
-from reconciler.intent import duration_problem, excerpt, parse_duration
+from reconciler.intent import duration_problem, duration_syntax_problem, excerpt, parse_duration
 from reconciler.source import GitSource
 
 if TYPE_CHECKING:
@@ -64,8 +64,9 @@ def _add_source_options(parser: argparse.ArgumentParser, required: bool = True) 
 
 def _duration(text: str, positive: bool = False) -> int:
     """Seconds of a duration flag: 90, 90s, 10m, 1h30m, 1.5h, 1d (see intent.fields)."""
-    if duration_problem(text) is not None:  # the syntax: the message quotes the value
-        raise argparse.ArgumentTypeError(duration_problem(text))
+    syntax = duration_syntax_problem(text)
+    if syntax:  # the message quotes the value
+        raise argparse.ArgumentTypeError(syntax)
     problem = duration_problem(text, positive=positive)
     if problem:  # the range: say which value
         raise argparse.ArgumentTypeError(f"{excerpt(text, quotes=False)}: {problem}")

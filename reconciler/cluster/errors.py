@@ -71,7 +71,10 @@ def from_transport_error(exc: urllib3.exceptions.HTTPError, subject: str) -> Tra
 
 def _server_of(exc: object) -> str:
     """`https://host:port` of the connection or pool a urllib3 error carries, else ""."""
-    holder = getattr(exc, "conn", None) or getattr(exc, "pool", None)
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        holder: object = exc.conn
+    else:
+        holder = getattr(exc, "pool", None) if isinstance(exc, urllib3.exceptions.RequestError) else None
     host, port = getattr(holder, "host", None), getattr(holder, "port", None)
     if not host:
         return ""

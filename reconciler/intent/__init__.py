@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from reconciler.errors import InvalidInput
 from reconciler.intent.build import build, check_values
-from reconciler.intent.fields import duration_problem, parse_duration
+from reconciler.intent.fields import duration_problem, duration_syntax_problem, parse_duration
 from reconciler.intent.problems import Problems, excerpt
 from reconciler.intent.validate import POLICY_FILE, validate_document
 from reconciler.intent.yamlread import Document, NodeBudget, read_documents
 from reconciler.model import DesiredState, Snapshot
 
-__all__ = ["analyse", "check", "duration_problem", "excerpt", "load_desired", "parse_duration", "summary"]
+__all__ = [
+    "analyse",
+    "check",
+    "duration_problem",
+    "duration_syntax_problem",
+    "excerpt",
+    "load_desired",
+    "parse_duration",
+    "summary",
+]
 
 
 def load_desired(snapshot: Snapshot) -> DesiredState:

@@ -28,6 +28,7 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([dhms])")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 MAX_DURATION_TEXT = 32
 MAX_DURATION_SECONDS = 30 * 86400
+MAX_PARSED_SECONDS = 10**40  # more than MAX_DURATION_TEXT digits can say: no range at all
 DURATION_EXAMPLES = "90, 90s, 10m, 1h30m, 1.5h, 1d, 0"
 
 
@@ -38,10 +39,15 @@ def duration_problem(value: str, positive: bool = False, maximum: int = MAX_DURA
     except ValueError as exc:
         return str(exc)
     if positive and seconds <= 0:
-        return f"must be longer than 0s, got {excerpt(value)}"
+        return "must be longer than 0s"
     if seconds > maximum:
-        return f"must be at most {format_duration(maximum)}, got {excerpt(value)}"
+        return f"must be at most {format_duration(maximum)}"
     return None
+
+
+def duration_syntax_problem(value: str) -> str | None:
+    """None when `value` is written as a duration, whatever its length."""
+    return duration_problem(value, maximum=MAX_PARSED_SECONDS)
 
 
 def parse_duration(value: str, positive: bool = False, maximum: int = MAX_DURATION_SECONDS) -> int:
