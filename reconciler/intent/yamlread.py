@@ -27,8 +27,8 @@ from ruamel.yaml.events import (
 from reconciler.intent.problems import Problems, excerpt
 
 MAX_DEPTH = 20
-MAX_NODES = 10_000  # per file: some 600 bindings
-MAX_REPOSITORY_NODES = 50_000  # every file together (each node costs the parser ~0.15 ms)
+MAX_NODES = 5_000  # per file: some 300 bindings
+MAX_REPOSITORY_NODES = 20_000  # every file together (a node costs the two passes ~0.15 ms)
 MAX_KEY_CHARS = 317  # a Kubernetes label key: DNS prefix, '/', name
 MAX_SCALAR_CHARS = 65_536
 _STANDARD_TAGS = {
