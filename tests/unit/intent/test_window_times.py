@@ -61,12 +61,13 @@ def test_a_window_open_for_thirty_days_every_minute_takes_few_trigger_calls() ->
     def counting(self: CronTrigger, previous: datetime | None, now: datetime) -> datetime | None:
         nonlocal calls
         calls += 1
-        return original(self, previous, now)
+        fire: datetime | None = original(self, previous, now)
+        return fire
 
-    CronTrigger.get_next_fire_time = counting  # type: ignore[method-assign]
+    CronTrigger.get_next_fire_time = counting
     try:
         times = window_times(Window("w", "* * * * *", 30 * 86400, "UTC"), 1_767_225_600.0)
     finally:
-        CronTrigger.get_next_fire_time = original  # type: ignore[method-assign]
+        CronTrigger.get_next_fire_time = original
     assert times.open
     assert calls < 60  # walking every firing would take 43 200
