@@ -23,6 +23,8 @@ from ruamel.yaml.events import (
     NodeEvent,
     ScalarEvent,
 )
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import BaseResolver
 
 from reconciler.intent.problems import Problems, excerpt
 
@@ -31,6 +33,7 @@ MAX_NODES = 5_000  # per file: some 300 bindings
 MAX_REPOSITORY_NODES = 20_000  # every file together (a node costs the two passes ~0.15 ms)
 MAX_KEY_CHARS = 317  # a Kubernetes label key: DNS prefix, '/', name
 MAX_SCALAR_CHARS = 65_536
+MAX_NUMBER_CHARS = 40  # a plain number longer than this is refused before int() or float() sees it
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
 }
@@ -68,6 +71,9 @@ def read_documents(path: str, content: bytes, problems: Problems, budget: NodeBu
     except MarkedYAMLError as exc:
         _add_marked(path, exc, problems)
         return []
+    except (ValueError, OverflowError, TypeError) as exc:  # a value the first pass let through
+        problems.add(path, 0, 0, f"invalid YAML value: {excerpt(exc, 100)}")
+        return []
     return [
         Document(path, data, *start) for data, start in zip(loaded, starts, strict=False) if data is not None
     ]
@@ -98,9 +104,10 @@ def _has_tabs(path: str, text: str, problems: Problems) -> bool:
 
 def _scan(path: str, text: str, problems: Problems, budget: NodeBudget) -> list[tuple[int, int]] | None:
     """Root-node positions of every document, or None when the event pass found problems."""
-    scanner = _EventScan(path, problems, budget)
+    yaml = YAML(typ="rt")
+    scanner = _EventScan(path, problems, budget, yaml.resolver)
     try:
-        for event in YAML(typ="rt").parse(text):
+        for event in yaml.parse(text):
             scanner.feed(event)
             if scanner.over_bound:
                 return None
@@ -130,9 +137,10 @@ class _Frame:
 class _EventScan:
     """Follows the event stream, tracking mapping keys per level, and records what is refused."""
 
-    def __init__(self, path: str, problems: Problems, budget: NodeBudget) -> None:
+    def __init__(self, path: str, problems: Problems, budget: NodeBudget, resolver: BaseResolver) -> None:
         self.path = path
         self.budget = budget
+        self.resolver = resolver
         self.problems = problems
         self.failed = False
         self.starts: list[tuple[int, int]] = []
@@ -186,9 +194,19 @@ class _EventScan:
         tag = _tag_of(event)
         if tag and tag not in _STANDARD_TAGS:
             self.refuse(event, f"YAML tag {excerpt(tag)} is not allowed")
+        if isinstance(event, ScalarEvent) and event.implicit[0]:
+            self._check_plain(event)
         top = self.stack[-1] if self.stack else None
         if top is not None and top.expect_key and isinstance(event, ScalarEvent):
             self._check_key(top, event)
+
+    def _check_plain(self, event: ScalarEvent) -> None:
+        """Plain scalars that would become dates, or numbers too long to convert cheaply."""
+        tag = str(self.resolver.resolve(ScalarNode, event.value, event.implicit))
+        if tag.endswith(":timestamp"):
+            self.refuse(event, f"{excerpt(event.value)} reads as a date or time; quote it to write text")
+        elif tag.endswith((":int", ":float")) and len(event.value) > MAX_NUMBER_CHARS:
+            self.refuse(event, f"a number of {len(event.value)} characters, over the {MAX_NUMBER_CHARS} limit")
 
     def _check_key(self, frame: _Frame, event: ScalarEvent) -> None:
         if len(event.value) > MAX_KEY_CHARS:

@@ -95,7 +95,15 @@ def dump(documents: list[Any]) -> str:
     return stream.getvalue()
 
 
-RAW_YAML = st.text(st.sampled_from(list("ab: -[]{}\n'\"#&*!|>%@`,?0123456789\t\\")), max_size=80)
+RAW_SNIPPETS = st.sampled_from([
+    "a: 2001-02-30\n", "a: 2001-01-01T25:00:00\n", "a: " + "9" * 5000 + "\n", "a: 0x" + "f" * 50 + "\n",
+    "a: 1e99999\n", "a: .nan\n", "? [a, b]\n: c\n", "!!binary aGk=\n", "%YAML 1.1\n---\na: yes\n",
+    "a: " + "[" * 40 + "]" * 40 + "\n", "a: &x 1\nb: *x\n", "\ufeffa: 1\n", "a: 1\na: 2\n",
+])
+RAW_YAML = st.one_of(
+    st.text(st.sampled_from(list("ab: -[]{}\n'\"#&*!|>%@`,?0123456789T.e\t\\")), max_size=80),
+    st.lists(RAW_SNIPPETS, min_size=1, max_size=3).map("".join),
+)
 FILE_NAMES = st.sampled_from([
     "bindings/worker.yaml", "bindings/infra.yml", "bindings/sub/canary.yaml", "bindings/worker.yml.bak",
     "bindings/notes.txt", "bindings/.gitkeep", "bindings/README.md", "layering.yml", "other/x.yaml",

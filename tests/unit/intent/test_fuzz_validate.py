@@ -34,6 +34,8 @@ _HUGE_WINDOW = (b"apiVersion: layering.gitops.dev/v1alpha1\nkind: LayeringPolicy
 _NEVER_FIRES = _HUGE_WINDOW.replace(b"'* * * * *'", b"'0 0 30 2 *'").replace(b"99999999999999999h", b"1h")
 _DEEP_FLOW = b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n"
 _NEWLINE_KEY = b'"a\\nb": 1\n'
+_BAD_DATE = b"kind: PoolImageBinding\nmetadata: {name: 2001-02-30}\n"
+_LONG_INT = b"a: " + b"9" * 5000 + b"\n"
 
 
 def write_tree(root: Path, files: dict[str, bytes]) -> None:
@@ -50,6 +52,8 @@ def write_tree(root: Path, files: dict[str, bytes]) -> None:
 @example({"bindings/deep.yaml": _DEEP_FLOW})
 @example({"bindings/worker.yaml": _NEWLINE_KEY})
 @example({"bindings/worker.yml.bak": b"kind: PoolImageBinding\n"})
+@example({"bindings/worker.yaml": _BAD_DATE})
+@example({"layering.yaml": _LONG_INT})
 def test_validate_never_crashes_and_locates_every_problem(files: dict[str, bytes]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -57,3 +57,17 @@ def test_a_budget_left_is_used_by_the_next_file() -> None:
     assert read_documents("b.yaml", binding().encode(), problems, budget) == []
     (only,) = problems.rendered()
     assert only.startswith("b.yaml:") and "YAML nodes in the repository; refused" in only
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 2001-02-30\n", "x.yaml:1:4: '2001-02-30' reads as a date or time; quote it to write text"),
+        ("a: " + "9" * 5000 + "\n", "x.yaml:1:4: a number of 5000 characters, over the 40 limit"),
+    ],
+    ids=["impossible-date", "5000-digit-int"],
+)
+def test_values_the_loader_cannot_build_are_refused_where_they_are(text: str, message: str) -> None:
+    problems = Problems()
+    assert read_documents("x.yaml", text.encode(), problems) == []
+    assert problems.rendered() == [message]
