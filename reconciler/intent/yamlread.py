@@ -168,6 +168,8 @@ class _EventScan:
             return
         if isinstance(event, DocumentStartEvent):
             self.stack = []
+            if getattr(event, "version", None) or getattr(event, "tags", None):
+                self.refuse(event, "YAML directives (%YAML, %TAG) are not allowed; files are read as YAML 1.2")
             return
         if isinstance(event, ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
             self.exceed(event, f"a value of {len(event.value)} characters, over the {MAX_SCALAR_CHARS} limit")

@@ -64,8 +64,10 @@ def test_a_budget_left_is_used_by_the_next_file() -> None:
     [
         ("a: 2001-02-30\n", "x.yaml:1:4: '2001-02-30' reads as a date or time; quote it to write text"),
         ("a: " + "9" * 5000 + "\n", "x.yaml:1:4: a number of 5000 characters, over the 40 limit"),
+        ("%YAML 1.1\n---\na: 1e99999\n", "x.yaml:2:1: YAML directives (%YAML, %TAG) are not allowed; files are "
+         "read as YAML 1.2"),
     ],
-    ids=["impossible-date", "5000-digit-int"],
+    ids=["impossible-date", "5000-digit-int", "yaml-1.1-directive"],
 )
 def test_values_the_loader_cannot_build_are_refused_where_they_are(text: str, message: str) -> None:
     problems = Problems()
