@@ -71,16 +71,20 @@ def git_spy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitSpy:
     return spy
 
 
+@pytest.mark.parametrize(("userinfo", "basic"), [
+    (f"alice:{SECRET}", f"alice:{SECRET}"),
+    (SECRET, f"x-access-token:{SECRET}"),  # a token written as the user name
+], ids=["user-and-password", "token-as-user"])
 def test_url_credentials_leave_argv_and_environment_and_travel_as_a_header(
-    http_port: int, git_spy: GitSpy, tmp_path: Path
+    http_port: int, git_spy: GitSpy, tmp_path: Path, userinfo: str, basic: str
 ) -> None:
-    url = f"http://alice:{SECRET}@127.0.0.1:{http_port}/org/bindings.git"
+    url = f"http://{userinfo}@127.0.0.1:{http_port}/org/bindings.git"
     with pytest.raises(SourceError) as caught:
         GitSource(url, cache_dir=tmp_path / "cache").snapshot()
     assert "fetch" in git_spy.argv_log.read_text()  # the spy saw the real calls
     assert SECRET not in git_spy.seen()
     assert f"127.0.0.1:{http_port}/org/bindings.git" in git_spy.argv_log.read_text()
-    expected = base64.b64encode(f"alice:{SECRET}".encode()).decode()
+    expected = base64.b64encode(basic.encode()).decode()
     assert _Recorder.seen and all(header == f"Basic {expected}" for header in _Recorder.seen)
     assert SECRET not in str(caught.value) and "alice" not in str(caught.value)
 
