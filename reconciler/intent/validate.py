@@ -105,6 +105,8 @@ def _translate(error: ValidationError) -> list[tuple[NodePath, bool, str]]:
         match = re.match(r"'(.+)' is a required property", error.message)
         missing = match.group(1) if match else error.message
         return [(path, False, f"missing required field '{_dotted([*path, missing])}'")]
+    if "propertyNames" in error.schema_path:  # the instance is a key of the mapping at `path`
+        return [(path, False, f"{_dotted(path)}: key {excerpt(error.instance)} {_reason(error)}")]
     return [(path, False, f"{_dotted(path)}: {_reason(error)}")]
 
 

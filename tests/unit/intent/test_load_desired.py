@@ -195,3 +195,14 @@ def test_every_problem_at_once_sorted_with_source_refusals() -> None:
         "bindings/big.yaml",
         "bindings/c.yaml:1:7",
     ]
+
+
+def test_kubernetes_metadata_is_accepted_as_string_maps() -> None:
+    labelled = binding().replace("metadata:\n", "metadata:\n  labels: {team: a}\n  annotations: {note: b}\n")
+    assert check(snapshot({"bindings/w.yaml": labelled})) == []
+    wrong = binding().replace("metadata:\n", "metadata:\n  labels: {team: 1, '': v}\n  annotations: [a]\n")
+    assert check(snapshot({"bindings/w.yaml": wrong})) == [
+        "bindings/w.yaml:4:11: metadata.labels: key '' must not be empty",
+        "bindings/w.yaml:4:18: metadata.labels.team: must be a string, got int 1",
+        "bindings/w.yaml:5:16: metadata.annotations: must be a mapping, got a list",
+    ]
