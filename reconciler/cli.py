@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 from reconciler import __version__
 from reconciler.errors import EXIT_ERROR, EXIT_OK, InvalidInput, ReconcilerError
 from reconciler.images import AuthFile, RegistryInspector
-from reconciler.intent import parse_duration
+from reconciler.intent import duration_problem, duration_syntax_problem, excerpt, parse_duration
 from reconciler.source import GitSource, Verifier
 
 if TYPE_CHECKING:
@@ -33,13 +33,15 @@ CLUSTER_HELP = (
 SRC_HELP = "a git URL (https://, ssh://, git@host:, file://) or the path of a local git repository"
 
 
-def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
+def _add_cluster_options(parser: argparse.ArgumentParser, image_checks: bool = True) -> None:
     group = parser.add_argument_group("cluster", CLUSTER_HELP)
     group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file to use")
     group.add_argument("--context", metavar="NAME", help="kubeconfig context to use")
     group.add_argument("--sim", action="store_true", help="start an embedded simulated cluster")
     group.add_argument("--sim-speed", type=float, default=60.0, metavar="X",
                        help="with --sim: simulated time runs X times faster (default 60)")
+    if not image_checks:
+        return
     images = parser.add_argument_group(
         "image checks", "Ask the registry whether each image's digest exists and what base image it was "
         "built FROM (OCI annotations), to refuse unknown digests and warn about stale images. "
@@ -84,22 +86,24 @@ def _add_source_options(parser: argparse.ArgumentParser, required: bool = True) 
     parser.add_argument("--repo", required=required, metavar="SRC", help=SRC_HELP)
     parser.add_argument("--ref", metavar="REF", help="branch, tag or commit (default: the remote's HEAD)")
     parser.add_argument("--token-file", metavar="PATH", type=Path,
-                        help="file holding an HTTPS token for the repository (or set $GIT_TOKEN)")
+                        help="file holding an HTTPS token for the repository (or set $GIT_TOKEN); "
+                        "user:token@ in an https:// URL is used the same way, never on git's command line")
     parser.add_argument("--cache-dir", metavar="DIR", type=Path, help="where clones are kept")
 
 
-def _duration(text: str) -> int:
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _duration(text: str, positive: bool = False) -> int:
+    """Seconds of a duration flag: 90, 90s, 10m, 1h30m, 1.5h, 1d (see intent.fields)."""
+    syntax = duration_syntax_problem(text)
+    if syntax:  # the message quotes the value
+        raise argparse.ArgumentTypeError(syntax)
+    problem = duration_problem(text, positive=positive)
+    if problem:  # the range: say which value
+        raise argparse.ArgumentTypeError(f"{excerpt(text, quotes=False)}: {problem}")
+    return parse_duration(text)
 
 
 def _positive_duration(text: str) -> int:
-    seconds = _duration(text)
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"{text}: must be longer than 0s")
-    return seconds
+    return _duration(text, positive=True)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -122,13 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="offline checks of a bindings checkout",
-                                   description="Check a bindings checkout offline (for pre-commit "
-                                   "hooks and CI). Exit 1 on any problem.")
-    validate.add_argument("path", nargs="?", default=".", type=Path, help="the checkout (default: .)")
+                                   description="Check a bindings checkout offline, uncommitted edits "
+                                   "included (for pre-commit hooks and CI): every problem at once as "
+                                   "path:line:col: message, else what was found (N bindings in M files, "
+                                   "the policy's origin). Exit 1 on any problem, or when PATH holds no "
+                                   "bindings repository (neither layering.yaml nor bindings/).")
+    validate.add_argument("path", nargs="?", default=".", type=Path,
+                          help="the repository directory, holding layering.yaml and/or bindings/ (default: .)")
 
     plan = commands.add_parser("plan", help="show what a sync would change",
                                description="Show what a sync would change. Exit 0 in sync, 2 changes "
-                               "pending, 1 error or blocking problem.", epilog=CLUSTER_HELP)
+                               "pending, 1 error or blocking problem. A local --repo is read at its "
+                               "last commit (a warning names it when bindings files have uncommitted "
+                               "edits).")
     _add_source_options(plan)
     _add_cluster_options(plan)
     _add_trust_options(plan)
@@ -140,30 +150,33 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="apply the repository to the cluster",
                                description="Apply the repository: one pass of the rollout (write what "
                                "the stages, windows and gates allow). With --wait, follow the rollout "
-                               "until it is done, halted or timed out.", epilog=CLUSTER_HELP)
+                               "until it is done, halted or timed out.")
     _add_source_options(sync)
     _add_cluster_options(sync)
     _add_trust_options(sync)
     sync.add_argument("--wait", action="store_true", help="follow every pool until done")
     sync.add_argument("--timeout", default="2h", type=_duration, metavar="DUR",
-                      help="with --wait: give up after this long, e.g. 30m, 2h (default 2h)")
+                      help="with --wait: give up after this long, e.g. 90s, 30m, 1h30m, 1d (default 2h)")
 
     run = commands.add_parser("run", help="reconcile continuously",
                               description="Reconcile continuously: each tick is one full pass "
                               "(fetch → validate → plan → apply). Failed passes are retried with backoff "
-                              "and never delete anything. SIGTERM stops cleanly between writes.",
-                              epilog=CLUSTER_HELP)
+                              "and never delete anything. SIGTERM stops cleanly between writes.")
     _add_source_options(run)
     _add_cluster_options(run)
     _add_trust_options(run)
     run.add_argument("--interval", default="1m", type=_positive_duration, metavar="DUR",
-                     help="time between passes, e.g. 30s, 5m (default 1m)")
+                     help="time between passes, e.g. 30s, 5m, 1h (default 1m)")
     run.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics")
 
     status = commands.add_parser("status", help="pools, bindings and nodes as the cluster shows them",
-                                 epilog=CLUSTER_HELP)
+                                 description="Show per pool its binding, image, our MachineConfig, "
+                                 "target and current rendered config, machine counts and conditions, and "
+                                 "per node its config, state and reason. With --repo, also each pool's "
+                                 "rollout phase and the rollout order with why each pool waits. "
+                                 "Read-only: nothing is written.")
     _add_source_options(status, required=False)
-    _add_cluster_options(status)
+    _add_cluster_options(status, image_checks=False)
     _add_trust_options(status, registry=False)
     status.add_argument("-o", "--output", choices=("table", "json"), default="table")
 
@@ -278,7 +291,7 @@ def _cluster(args: argparse.Namespace) -> Iterator[Target]:
 
     if not args.sim:
         with Cluster.connect(args.kubeconfig, args.context) as cluster:
-            yield Target(cluster, registry_mirror=args.registry_mirror)
+            yield Target(cluster, registry_mirror=getattr(args, "registry_mirror", None))
         return
     from mcosim import SimConfig, Simulator
 
@@ -288,7 +301,7 @@ def _cluster(args: argparse.Namespace) -> Iterator[Target]:
         logging.getLogger("reconciler").info("embedded simulated cluster at %s", sim.url)
         with Cluster.connect(str(kubeconfig)) as cluster:
             yield Target(cluster, sim.clock.now, _scaled_sleep(args.sim_speed),
-                         registry_mirror=args.registry_mirror or sim.url)
+                         registry_mirror=getattr(args, "registry_mirror", None) or sim.url)
 
 
 def _scaled_sleep(speed: float) -> Callable[[float], None]:

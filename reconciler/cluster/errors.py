@@ -64,7 +64,22 @@ def from_transport_error(exc: urllib3.exceptions.HTTPError, subject: str) -> Tra
         what = "timed out"
     else:
         what = "connection error"
-    return Transient(f"{subject}: cannot reach the API server: {what} ({type(cause).__name__})")
+    server = _server_of(exc) or _server_of(cause)
+    at = f" at {server}" if server else ""
+    return Transient(f"{subject}: cannot reach the API server{at}: {what} ({type(cause).__name__})")
+
+
+def _server_of(exc: object) -> str:
+    """`https://host:port` of the connection or pool a urllib3 error carries, else ""."""
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        holder: object = exc.conn
+    else:
+        holder = getattr(exc, "pool", None) if isinstance(exc, urllib3.exceptions.RequestError) else None
+    host, port = getattr(holder, "host", None), getattr(holder, "port", None)
+    if not host:
+        return ""
+    scheme = getattr(holder, "scheme", None) or ("https" if "HTTPS" in type(holder).__name__ else "http")
+    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
 
 
 def translate(exc: Exception, subject: str) -> ClusterError:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PENDING, InvalidInput
-from reconciler.intent import check
+from reconciler.intent import analyse, summary
 from reconciler.report import change_line, plan_with_rollout, render_status, status_with_rollout
 from reconciler.report.console import DEFAULT_WIDTH
-from reconciler.source import read_directory
+from reconciler.source import checkout_problem, read_directory
 
 from .loop import run_forever
 from .progress import follow
@@ -28,13 +28,14 @@ log = logging.getLogger("reconciler")
 
 
 def validate(path: Path) -> int:
-    if not path.is_dir():
-        raise InvalidInput(f"{path}: no such directory")
+    problem = checkout_problem(path)
+    if problem:
+        raise InvalidInput(problem)
     snapshot = read_directory(path)
-    problems = list(snapshot.problems) + check(snapshot)
+    problems, desired = analyse(snapshot)
     if problems:
         raise InvalidInput(problems)
-    print(f"{path}: valid", file=sys.stderr)
+    print(f"{path}: valid: {summary(snapshot, desired)}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -1,13 +1,22 @@
-"""Maintenance windows: is a policy window open now, and when does it next open or close."""
+"""Maintenance windows: is a policy window open now, and when does it next open or close.
+
+Every opening lasts the window's duration, so the window is open exactly when the latest firing at
+or before now is less than a duration ago. That firing is found by an exponential then a binary
+search over the trigger's forward search: O(log(duration)) trigger calls, whatever the schedule.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from reconciler.intent.cron import bounded_trigger
 from reconciler.model import Window
+
+_RESOLUTION = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -18,21 +27,38 @@ class WindowTimes:
 
 
 def window_times(window: Window, now: float) -> WindowTimes:
-    trigger = CronTrigger.from_crontab(window.schedule, timezone=window.time_zone)
+    moment = datetime.fromtimestamp(now, tz=UTC).replace(microsecond=0)
     length = timedelta(seconds=window.duration_seconds)
-    moment = datetime.fromtimestamp(now, tz=UTC)
-    closes_at = _current_opening_end(trigger, moment, length)
-    if closes_at is not None:
-        return WindowTimes(True, None, closes_at.timestamp())
-    upcoming = trigger.get_next_fire_time(None, moment)
+    trigger = bounded_trigger(window.schedule, ZoneInfo(window.time_zone), moment - length)
+    latest = _latest_fire(trigger, moment, length)
+    if latest is not None and moment < latest + length:
+        return WindowTimes(True, None, (latest + length).timestamp())
+    upcoming = trigger.get_next_fire_time(None, moment + _RESOLUTION)
     return WindowTimes(False, upcoming.timestamp() if upcoming else None, None)
 
 
-def _current_opening_end(trigger: CronTrigger, moment: datetime, length: timedelta) -> datetime | None:
-    """The latest end among openings that started in (moment - length, moment], if any."""
-    end = None
-    fire = trigger.get_next_fire_time(None, moment - length + timedelta(microseconds=1))
-    while fire is not None and fire <= moment:
-        end = fire + length
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-    return end
+def _latest_fire(trigger: CronTrigger, moment: datetime, length: timedelta) -> datetime | None:
+    """The latest firing in (moment - length, moment], if any."""
+
+    def fires_in(start: datetime) -> bool:  # a firing in [start, moment]?
+        fire = trigger.get_next_fire_time(None, start)
+        return fire is not None and fire <= moment
+
+    earliest = moment - length + _RESOLUTION
+    if not fires_in(earliest):
+        return None
+    back = _RESOLUTION  # exponential search: the smallest `back` with a firing in [moment - back, moment]
+    while back < length and not fires_in(moment - back):
+        back *= 2
+    low, high = max(earliest, moment - back), moment  # a firing in [low, moment]; none after high
+    while high - low > _RESOLUTION:  # binary search for the latest start that still has one
+        middle = low + (high - low) / 2
+        middle = middle.replace(microsecond=0)
+        if fires_in(middle):
+            low = middle
+        else:
+            high = middle
+    if fires_in(high):
+        low = high
+    fire = trigger.get_next_fire_time(None, low)
+    return fire if fire is not None and fire <= moment else None

@@ -1,15 +1,22 @@
-"""From valid documents to Binding and Policy values, with the checks that span documents."""
+"""From documents to Binding and Policy values, with the value checks and those that span documents.
+
+`check_values` runs on every document, schema-valid or not, so that one run reports every problem
+(a bad cron schedule is reported together with a bad bakeTime); `build` reads only valid documents.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from reconciler.intent.cron import schedule_problem, time_zone_problem
-from reconciler.intent.fields import image_problem, parse_duration, registry_allowed
-from reconciler.intent.problems import Problems
+from reconciler.intent.fields import duration_problem, image_problem, parse_duration, registry_allowed
+from reconciler.intent.problems import NodePath, Problems, excerpt
 from reconciler.intent.validate import BINDING, POLICY
 from reconciler.intent.yamlread import Document
 from reconciler.model import Binding, Location, OnDegraded, Overrun, Policy, Window
+
+# policy duration fields: (default, must be > 0)
+_POLICY_DURATIONS = {"bakeTime": ("10m", False), "stallTimeout": ("1h", True)}
 
 
 def build(
@@ -23,77 +30,134 @@ def build(
         problems.add(
             extra.path, extra.line, extra.column, f"only one LayeringPolicy is allowed (first at {where})"
         )
-    policy = _policy(policies[0], problems) if policies else Policy()
-    pairs = [(doc, _binding(doc, problems)) for doc in docs if doc.kind == BINDING]
+    policy = _policy(policies[0]) if policies else Policy()
+    pairs = [(doc, _binding(doc)) for doc in docs if doc.kind == BINDING]
     _check_unique(pairs, problems)
     if not policy_broken:
         _check_against_policy(pairs, policy, problems)
     return tuple(binding for _, binding in pairs), policy
 
 
-# ---- policy -------------------------------------------------------------------------------------
-def _policy(doc: Document, problems: Problems) -> Policy:
+# ---- value checks on any document ---------------------------------------------------------------
+def check_values(doc: Document, problems: Problems) -> None:
+    """Checks beyond the schema of each value that has the right type, whatever else is wrong."""
+    _check_one_line(doc, doc.data, [], problems)
+    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
+    if not isinstance(spec, dict):
+        return
+    if doc.kind == POLICY:
+        _check_policy_values(doc, spec, problems)
+    elif doc.kind == BINDING:
+        image = spec.get("osImageURL")
+        problem = image_problem(image) if isinstance(image, str) else None
+        if problem:  # stricter than the schema's pattern (registry host, for one)
+            problems.at(doc.path, doc.data, ["spec", "osImageURL"], f"spec.osImageURL: {problem}")
+
+
+def _check_one_line(doc: Document, node: Any, path: list[str | int], problems: Problems) -> None:
+    """Keys and values are single-line text (only annotation values may hold line breaks)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and not key.isprintable():
+                problems.at(doc.path, doc.data, [*path, key], f"key {excerpt(key)}: {_ONE_LINE}", key=True)
+            if path != ["metadata", "annotations"]:
+                _check_one_line(doc, value, [*path, key], problems)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_one_line(doc, item, [*path, index], problems)
+    elif isinstance(node, str) and not node.isprintable():
+        label = _dotted(path)
+        problems.at(doc.path, doc.data, path, f"{label}: {excerpt(node)} {_ONE_LINE}")
+
+
+_ONE_LINE = "holds a line break or another control character; write it on one line"
+
+
+def _dotted(path: list[str | int]) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text or "document"
+
+
+def _check_policy_values(doc: Document, spec: dict[str, Any], problems: Problems) -> None:
+    for name, (_, positive) in _POLICY_DURATIONS.items():
+        _check_duration(doc, ["spec", name], f"spec.{name}", spec.get(name), positive, problems)
+    windows = spec.get("windows")
+    names: set[str] = set()
+    for index, item in enumerate(windows if isinstance(windows, list) else []):
+        if isinstance(item, dict):
+            _check_window(doc, index, item, names, problems)
+
+
+def _check_window(doc: Document, index: int, item: dict[str, Any], names: set[str], problems: Problems) -> None:
+    node: list[str | int] = ["spec", "windows", index]
+    where = f"spec.windows[{index}]"
+    name, zone, schedule = item.get("name"), item.get("timeZone", "UTC"), item.get("schedule")
+    if isinstance(name, str):
+        if name in names:
+            problems.at(doc.path, doc.data, [*node, "name"], f"window {excerpt(name)} is defined twice")
+        names.add(name)
+    zone_problem = time_zone_problem(zone) if isinstance(zone, str) else None
+    if zone_problem:
+        problems.at(doc.path, doc.data, [*node, "timeZone"], f"{where}.timeZone: {zone_problem}")
+    if isinstance(schedule, str) and schedule:
+        _, cron_problem = schedule_problem(schedule, zone if isinstance(zone, str) else "UTC")
+        if cron_problem:
+            problems.at(doc.path, doc.data, [*node, "schedule"], f"{where}.schedule: {cron_problem}")
+    _check_duration(doc, [*node, "duration"], f"{where}.duration", item.get("duration"), True, problems)
+
+
+def _check_duration(
+    doc: Document, node: NodePath, label: str, value: object, positive: bool, problems: Problems
+) -> None:
+    """Syntax and range (a syntax problem is also the schema's, in the same words: reported once)."""
+    problem = duration_problem(value, positive=positive) if isinstance(value, str) else None
+    if problem:
+        problems.at(doc.path, doc.data, node, f"{label}: {problem}")
+
+
+# ---- values from valid documents ----------------------------------------------------------------
+def _seconds(value: object, default: str) -> int:
+    """Seconds of a checked duration; a value check already reported any problem (then the default)."""
+    try:
+        return parse_duration(str(value if value is not None else default))
+    except ValueError:
+        return parse_duration(default)
+
+
+def _policy(doc: Document) -> Policy:
     spec: dict[str, Any] = doc.data.get("spec") or {}
     return Policy(
-        bake_seconds=parse_duration(str(spec.get("bakeTime", "10m"))),
+        bake_seconds=_seconds(spec.get("bakeTime"), "10m"),
         on_degraded=OnDegraded(str(spec.get("onDegraded", OnDegraded.HALT))),  # the schema admits no other value
         allow_empty=bool(spec.get("allowEmpty", False)),
         registries=tuple(str(r) for r in spec.get("registries") or ()),
-        windows=_windows(doc, spec.get("windows") or [], problems),
+        windows=tuple(_window(item) for item in spec.get("windows") or []),
         overrun=Overrun(str(spec.get("overrun", Overrun.FINISH))),
-        stall_seconds=_positive(doc, "stallTimeout", str(spec.get("stallTimeout", "1h")), problems),
+        stall_seconds=_seconds(spec.get("stallTimeout"), "1h"),
         location=Location(doc.path, doc.line, doc.column),
     )
 
 
-def _positive(doc: Document, field: str, text: str, problems: Problems) -> int:
-    seconds = parse_duration(text)
-    if seconds <= 0:
-        problems.at(doc.path, doc.data, ["spec", field], f"spec.{field}: must be longer than 0s")
-    return seconds
+def _window(item: dict[str, Any]) -> Window:
+    zone = str(item.get("timeZone", "UTC"))
+    schedule, _ = schedule_problem(str(item["schedule"]), zone)
+    return Window(
+        name=str(item["name"]),
+        schedule=schedule,
+        duration_seconds=_seconds(item["duration"], "1s"),
+        time_zone=zone,
+    )
 
 
-def _windows(doc: Document, items: list[Any], problems: Problems) -> tuple[Window, ...]:
-    windows: list[Window] = []
-    for index, item in enumerate(items):
-        node: list[str | int] = ["spec", "windows", index]
-        name, zone = str(item["name"]), str(item.get("timeZone", "UTC"))
-        if any(w.name == name for w in windows):
-            problems.at(doc.path, doc.data, [*node, "name"], f"window '{name}' is defined twice")
-        zone_problem = time_zone_problem(zone)
-        if zone_problem:
-            problems.at(
-                doc.path, doc.data, [*node, "timeZone"], f"spec.windows[{index}].timeZone: {zone_problem}"
-            )
-        schedule, cron_problem = schedule_problem(str(item["schedule"]), zone)
-        if cron_problem:
-            problems.at(
-                doc.path, doc.data, [*node, "schedule"], f"spec.windows[{index}].schedule: {cron_problem}"
-            )
-        seconds = parse_duration(str(item["duration"]))
-        if seconds <= 0:
-            problems.at(
-                doc.path,
-                doc.data,
-                [*node, "duration"],
-                f"spec.windows[{index}].duration: must be longer than 0s",
-            )
-        windows.append(Window(name=name, schedule=schedule, duration_seconds=seconds, time_zone=zone))
-    return tuple(windows)
-
-
-# ---- bindings -----------------------------------------------------------------------------------
-def _binding(doc: Document, problems: Problems) -> Binding:
+def _binding(doc: Document) -> Binding:
     spec = doc.data["spec"]
-    image = str(spec["osImageURL"])
-    problem = image_problem(image)  # stricter than the schema's pattern (registry host, for one)
-    if problem:
-        problems.at(doc.path, doc.data, ["spec", "osImageURL"], f"spec.osImageURL: {problem}")
     window = spec.get("window")
     return Binding(
         name=str(doc.data["metadata"]["name"]),
         pool=str(spec["pool"]),
-        os_image_url=image,
+        os_image_url=str(spec["osImageURL"]),
         stage=int(spec.get("stage", 0)),
         window=str(window) if window is not None else None,
         accept_conflicts=bool(spec.get("acceptConflicts", False)),
@@ -101,6 +165,7 @@ def _binding(doc: Document, problems: Problems) -> Binding:
     )
 
 
+# ---- checks across documents --------------------------------------------------------------------
 def _check_unique(pairs: list[tuple[Document, Binding]], problems: Problems) -> None:
     names: dict[str, Binding] = {}
     pools: dict[str, Binding] = {}

@@ -7,12 +7,18 @@ consumer reads the same way.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from reconciler.intent.problems import excerpt
+
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbering 0..6 (7 = sun)
 FIELDS = "minute hour day-of-month month day-of-week"
+MAX_SCHEDULE_CHARS = 100
+# Every schedule must fire within this span (a leap day fires every 4 years): searches stay bounded.
+FIRES_WITHIN = timedelta(days=5 * 366)
 
 
 def normalize_crontab(expr: str) -> str:
@@ -41,7 +47,7 @@ def _days(item: str) -> set[int]:
     base, slash, step_text = item.partition("/")
     step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else 0
     if slash and not step:
-        raise ValueError(f"bad step in day-of-week '{item}'")
+        raise ValueError(f"bad step in day-of-week {excerpt(item)}")
     if base == "*":
         low, high = 0, 6
     elif "-" in base:
@@ -52,7 +58,7 @@ def _days(item: str) -> set[int]:
         low = high = _day(base)
         high = 6 if slash else high
     if low > high:
-        raise ValueError(f"day-of-week range '{base}' runs backwards")
+        raise ValueError(f"day-of-week range {excerpt(base)} runs backwards")
     return {day % 7 for day in range(low, high + 1, step or 1)}
 
 
@@ -62,23 +68,41 @@ def _day(token: str) -> int:
     name = token.lower()
     if name in DAY_NAMES:
         return DAY_NAMES.index(name)
-    raise ValueError(f"'{token}' is not a day of the week (0-7 or sun..sat)")
+    raise ValueError(f"{excerpt(token)} is not a day of the week (0-7 or sun..sat)")
 
 
 def time_zone_problem(name: str) -> str | None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone '{name}' (use an IANA name such as Europe/Berlin or UTC)"
+        return f"unknown time zone {excerpt(name)} (use an IANA name such as Europe/Berlin or UTC)"
     return None
 
 
 def schedule_problem(expr: str, time_zone: str) -> tuple[str, str | None]:
     """(normalized schedule, None) when valid, else (expr, reason)."""
     try:
+        if len(expr) > MAX_SCHEDULE_CHARS:
+            raise ValueError(f"longer than {MAX_SCHEDULE_CHARS} characters")
         normalized = normalize_crontab(expr)
         zone = "UTC" if time_zone_problem(time_zone) else time_zone
-        CronTrigger.from_crontab(normalized, timezone=ZoneInfo(zone))
+        _check_fires(normalized, ZoneInfo(zone))
     except ValueError as exc:
-        return expr, f"invalid cron schedule '{expr}': {exc}; expected {FIELDS}, e.g. \"0 22 * * 1-5\""
+        example = 'e.g. "0 22 * * 1-5"'
+        return expr, f"invalid cron schedule {excerpt(expr)}: {exc}; expected {FIELDS}, {example}"
     return normalized, None
+
+
+def bounded_trigger(schedule: str, zone: ZoneInfo, start: datetime) -> CronTrigger:
+    """The trigger of a normalized schedule that searches no further than FIRES_WITHIN after `start`."""
+    minute, hour, day, month, day_of_week = schedule.split()
+    return CronTrigger(
+        minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week,
+        timezone=zone, end_date=start + FIRES_WITHIN,
+    )
+
+
+def _check_fires(schedule: str, zone: ZoneInfo) -> None:
+    now = datetime.now(UTC)
+    if bounded_trigger(schedule, zone, now).get_next_fire_time(None, now) is None:
+        raise ValueError("it never fires (no date has that day of the month in those months)")

@@ -8,6 +8,22 @@ from typing import Any
 from reconciler.model import Location
 
 NodePath = Sequence[str | int]
+EXCERPT_CHARS = 60
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS, quotes: bool = True) -> str:
+    """A user value fit for a one-line message: at most `limit` characters, control characters escaped."""
+    text = str(value)
+    short = text if len(text) <= limit else text[:limit] + "…"
+    escaped = one_line(short)
+    return f"'{escaped}'" if quotes else escaped
+
+
+def one_line(text: str) -> str:
+    """`text` with newlines and other unprintable characters written as escapes (`\\n`, `\\x1b`)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class Problems:
@@ -32,7 +48,7 @@ class Problems:
 
     def rendered(self) -> list[str]:
         unique = sorted(set(self._items))
-        return [f"{Location(path, line, column)}: {message}" for path, line, column, message in unique]
+        return [one_line(f"{Location(path, line, column)}: {message}") for path, line, column, message in unique]
 
 
 def position(root: Any, node: NodePath, key: bool = False) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from reconciler.intent.fields import (
     object_name_problem,
     registry_prefix_problem,
 )
-from reconciler.intent.problems import NodePath, Problems
+from reconciler.intent.problems import NodePath, Problems, excerpt
 from reconciler.intent.schemas import load_schema, validators
 from reconciler.intent.yamlread import Document
 from reconciler.model import API_VERSION
@@ -105,6 +105,8 @@ def _translate(error: ValidationError) -> list[tuple[NodePath, bool, str]]:
         match = re.match(r"'(.+)' is a required property", error.message)
         missing = match.group(1) if match else error.message
         return [(path, False, f"missing required field '{_dotted([*path, missing])}'")]
+    if "propertyNames" in error.schema_path:  # the instance is a key of the mapping at `path`
+        return [(path, False, f"{_dotted(path)}: key {excerpt(error.instance)} {_reason(error)}")]
     return [(path, False, f"{_dotted(path)}: {_reason(error)}")]
 
 
@@ -118,6 +120,8 @@ def _reason(error: ValidationError) -> str:
         return f"must be {rule}, got {_describe(value)}"
     if error.validator == "minimum":
         return f"must be {rule} or more, got {value}"
+    if error.validator == "maximum":
+        return f"must be {rule} or less, got {excerpt(value)}"
     if error.validator == "minLength":
         return "must not be empty"
     if error.validator == "maxLength":
@@ -126,7 +130,7 @@ def _reason(error: ValidationError) -> str:
         return "lists the same entry twice"
     if error.validator == "pattern":
         check = _PATTERN_CHECKS.get(str(rule))
-        return (check(str(value)) if check else None) or f"'{value}' does not match {rule}"
+        return (check(str(value)) if check else None) or f"{excerpt(value)} does not match {rule}"
     return str(error.message)
 
 
@@ -151,7 +155,7 @@ def _describe(value: object) -> str:
     if isinstance(value, int | float):
         return f"{type(value).__name__.removeprefix('Scalar').lower()} {value}"
     if isinstance(value, str):
-        return f"string '{value}'"
+        return f"string {excerpt(value)}"
     return (
         "a mapping"
         if isinstance(value, dict)

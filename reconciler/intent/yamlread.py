@@ -1,7 +1,9 @@
 """Safe reading of YAML files: UTF-8 only, no tabs, no anchors/aliases/custom tags, no duplicate keys.
 
-A first pass over the parser's events finds those problems (so an alias bomb is never built);
-only a clean file is then loaded with ruamel's round-trip loader, which keeps line/column data.
+A first pass over the parser's events finds those problems and enforces the size bounds (nesting
+depth, node count, key and scalar lengths), stopping at the first bound exceeded, so no hostile
+file costs more than a bounded prefix of work and no alias bomb is ever built. Only a clean file is
+then loaded with ruamel's round-trip loader, which keeps line/column data.
 """
 
 from __future__ import annotations
@@ -21,10 +23,17 @@ from ruamel.yaml.events import (
     NodeEvent,
     ScalarEvent,
 )
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import BaseResolver
 
-from reconciler.intent.problems import Problems
+from reconciler.intent.problems import Problems, excerpt
 
 MAX_DEPTH = 20
+MAX_NODES = 5_000  # per file: some 300 bindings
+MAX_REPOSITORY_NODES = 20_000  # every file together (a node costs the two passes ~0.15 ms)
+MAX_KEY_CHARS = 317  # a Kubernetes label key: DNS prefix, '/', name
+MAX_SCALAR_CHARS = 65_536
+MAX_NUMBER_CHARS = 40  # a plain number longer than this is refused before int() or float() sees it
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
 }
@@ -42,18 +51,28 @@ class Document:
         return self.data.get("kind") if isinstance(self.data, dict) else None
 
 
-def read_documents(path: str, content: bytes, problems: Problems) -> list[Document]:
+class NodeBudget:
+    """YAML nodes left to parse for a whole repository."""
+
+    def __init__(self, nodes: int = MAX_REPOSITORY_NODES) -> None:
+        self.nodes = nodes
+
+
+def read_documents(path: str, content: bytes, problems: Problems, budget: NodeBudget | None = None) -> list[Document]:
     """The non-empty documents of one file; problems recorded and [] when the file is refused."""
     text = _decode(path, content, problems)
     if text is None or _has_tabs(path, text, problems):
         return []
-    starts = _scan(path, text, problems)
+    starts = _scan(path, text, problems, budget or NodeBudget())
     if starts is None:
         return []
     try:
         loaded = list(YAML(typ="rt").load_all(text))
     except MarkedYAMLError as exc:
         _add_marked(path, exc, problems)
+        return []
+    except (ValueError, OverflowError, TypeError) as exc:  # a value the first pass let through
+        problems.add(path, 0, 0, f"invalid YAML value: {excerpt(exc, 100)}")
         return []
     return [
         Document(path, data, *start) for data, start in zip(loaded, starts, strict=False) if data is not None
@@ -83,12 +102,15 @@ def _has_tabs(path: str, text: str, problems: Problems) -> bool:
     return found
 
 
-def _scan(path: str, text: str, problems: Problems) -> list[tuple[int, int]] | None:
+def _scan(path: str, text: str, problems: Problems, budget: NodeBudget) -> list[tuple[int, int]] | None:
     """Root-node positions of every document, or None when the event pass found problems."""
-    scanner = _EventScan(path, problems)
+    yaml = YAML(typ="rt")
+    scanner = _EventScan(path, problems, budget, yaml.resolver)
     try:
-        for event in YAML(typ="rt").parse(text):
+        for event in yaml.parse(text):
             scanner.feed(event)
+            if scanner.over_bound:
+                return None
     except MarkedYAMLError as exc:
         _add_marked(path, exc, problems)
         return None
@@ -115,22 +137,42 @@ class _Frame:
 class _EventScan:
     """Follows the event stream, tracking mapping keys per level, and records what is refused."""
 
-    def __init__(self, path: str, problems: Problems) -> None:
+    def __init__(self, path: str, problems: Problems, budget: NodeBudget, resolver: BaseResolver) -> None:
         self.path = path
+        self.budget = budget
+        self.resolver = resolver
         self.problems = problems
         self.failed = False
         self.starts: list[tuple[int, int]] = []
         self.stack: list[_Frame] = []
-        self.too_deep_reported = False
+        self.nodes = 0
+        self.over_bound = False  # a size bound was exceeded: stop reading
 
     def refuse(self, event: Event, message: str) -> None:
         mark = event.start_mark
         self.problems.add(self.path, mark.line + 1, mark.column + 1, message)
         self.failed = True
 
+    def exceed(self, event: Event, message: str) -> None:
+        self.refuse(event, message)
+        self.over_bound = True
+
     def feed(self, event: Event) -> None:
+        self.nodes += 1
+        self.budget.nodes -= 1
+        if self.nodes > MAX_NODES:
+            self.exceed(event, f"more than {MAX_NODES} YAML nodes in one file; split it")
+            return
+        if self.budget.nodes < 0:
+            self.exceed(event, f"more than {MAX_REPOSITORY_NODES} YAML nodes in the repository; refused")
+            return
         if isinstance(event, DocumentStartEvent):
             self.stack = []
+            if getattr(event, "version", None) or getattr(event, "tags", None):
+                self.refuse(event, "YAML directives (%YAML, %TAG) are not allowed; files are read as YAML 1.2")
+            return
+        if isinstance(event, ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
+            self.exceed(event, f"a value of {len(event.value)} characters, over the {MAX_SCALAR_CHARS} limit")
             return
         if isinstance(event, NodeEvent):
             self._node_start(event)
@@ -146,29 +188,42 @@ class _EventScan:
         if not self.stack:
             self.starts.append((event.start_mark.line + 1, event.start_mark.column + 1))
         if isinstance(event, AliasEvent):
-            self.refuse(event, f"YAML alias '*{event.anchor}' is not allowed; write the value out")
+            self.refuse(event, f"YAML alias {excerpt('*' + str(event.anchor))} is not allowed; write the value out")
             return
         if event.anchor:
-            self.refuse(event, f"YAML anchor '&{event.anchor}' is not allowed; write values out in full")
+            anchor = excerpt("&" + str(event.anchor))
+            self.refuse(event, f"YAML anchor {anchor} is not allowed; write values out in full")
         tag = _tag_of(event)
         if tag and tag not in _STANDARD_TAGS:
-            self.refuse(event, f"YAML tag '{tag}' is not allowed")
+            self.refuse(event, f"YAML tag {excerpt(tag)} is not allowed")
+        if isinstance(event, ScalarEvent) and event.implicit[0]:
+            self._check_plain(event)
         top = self.stack[-1] if self.stack else None
         if top is not None and top.expect_key and isinstance(event, ScalarEvent):
             self._check_key(top, event)
 
+    def _check_plain(self, event: ScalarEvent) -> None:
+        """Plain scalars that would become dates, or numbers too long to convert cheaply."""
+        tag = str(self.resolver.resolve(ScalarNode, event.value, event.implicit))
+        if tag.endswith(":timestamp"):
+            self.refuse(event, f"{excerpt(event.value)} reads as a date or time; quote it to write text")
+        elif tag.endswith((":int", ":float")) and len(event.value) > MAX_NUMBER_CHARS:
+            self.refuse(event, f"a number of {len(event.value)} characters, over the {MAX_NUMBER_CHARS} limit")
+
     def _check_key(self, frame: _Frame, event: ScalarEvent) -> None:
+        if len(event.value) > MAX_KEY_CHARS:
+            self.exceed(event, f"a key of {len(event.value)} characters, over the {MAX_KEY_CHARS} limit")
+            return
         first = frame.keys.get(event.value)
         if first is not None:
-            self.refuse(event, f"duplicate key '{event.value}' (first on line {first})")
+            self.refuse(event, f"duplicate key {excerpt(event.value)} (first on line {first})")
         else:
             frame.keys[event.value] = event.start_mark.line + 1
 
     def _push(self, event: CollectionStartEvent) -> None:
         self.stack.append(_Frame(isinstance(event, MappingStartEvent)))
-        if len(self.stack) > MAX_DEPTH and not self.too_deep_reported:
-            self.too_deep_reported = True
-            self.refuse(event, f"nested more than {MAX_DEPTH} levels deep")
+        if len(self.stack) > MAX_DEPTH:
+            self.exceed(event, f"nested more than {MAX_DEPTH} levels deep")
 
     def _node_done(self) -> None:
         if self.stack and self.stack[-1].mapping:

@@ -3,6 +3,6 @@
 from reconciler.source.git_source import GitSource, default_cache_dir
 from reconciler.source.urls import redact
 from reconciler.source.verify import Verifier, VerifyMode
-from reconciler.source.workdir import read_directory
+from reconciler.source.workdir import checkout_problem, read_directory
 
-__all__ = ["GitSource", "Verifier", "VerifyMode", "default_cache_dir", "read_directory", "redact"]
+__all__ = ["GitSource", "Verifier", "VerifyMode", "checkout_problem", "default_cache_dir", "read_directory", "redact"]

@@ -1,12 +1,24 @@
-"""A git repository (URL or local path) read at a ref: clone once into a cache, fetch after that."""
+"""A git repository (URL or local path) read at a ref: clone once into a cache, fetch after that.
+
+The cache is safe to share between processes: each entry has a lock file (fcntl) held for the
+whole fetch and read, an entry is created aside and renamed into place, and a corrupt one is only
+removed by the process holding its lock.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import logging
 import os
 import re
 import shutil
+import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from git import Repo
 from git.exc import GitError
@@ -14,7 +26,7 @@ from gitdb.exc import BadName, BadObject
 
 from reconciler.errors import SourceError
 from reconciler.model import Snapshot, Verification
-from reconciler.source.gitcmd import GitFailure, describe_fetch_failure, git_env, run_git
+from reconciler.source.gitcmd import GitFailure, auth_env, describe_fetch_failure, git_env, run_git
 from reconciler.source.tree import read_commit_files
 from reconciler.source.urls import cache_key, is_url, redact, redact_text
 from reconciler.source.verify import Verifier
@@ -22,6 +34,8 @@ from reconciler.source.verify import Verifier
 REMOTE_HEAD = "refs/layering/remote-head"  # where the remote's default branch (its HEAD) is fetched to
 _BRANCHES_AND_TAGS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
 _READ_ERRORS = (GitError, BadName, BadObject, ValueError, OSError)
+LOCK_TIMEOUT_SECONDS = 600.0  # longer than one fetch may take (gitcmd.FETCH_TIMEOUT_SECONDS)
+log = logging.getLogger("reconciler")
 
 
 class _Corrupt(Exception):
@@ -46,9 +60,15 @@ class GitSource:
                  verifier: Verifier | None = None) -> None:
         self.source = source
         self.display = redact(source)
-        self._token = token if token is not None else (os.environ.get("GIT_TOKEN") or None)
+        self._url, user, password = _split_credentials(source, self.display)
+        explicit = token if token is not None else (os.environ.get("GIT_TOKEN") or None)
+        self._user = user if explicit is None else None
+        self._token = explicit if explicit is not None else password
         self._cache_root = cache_dir or default_cache_dir()
         self._verifier = verifier
+        self._warned_dirty = False
+        if self._token and self._url.startswith("http://"):
+            log.warning("%s: the token is sent unencrypted over plain http://; use https://", self.display)
 
     @property
     def cache_path(self) -> Path:
@@ -75,33 +95,88 @@ class GitSource:
             ) from None
         with repo:
             sha = self._resolve(repo, ref or "HEAD", default=ref is None)
+            if ref is None:
+                self._warn_uncommitted(repo, sha)
             verification = self._verify(repo, ref, sha)
             try:
                 return replace(self._read(repo, sha), verification=verification)
             except _Corrupt as exc:
                 raise SourceError(f"{self.display}: cannot read commit {sha}: {exc}") from None
 
+    def _warn_uncommitted(self, repo: Repo, sha: str) -> None:
+        """One warning per source when bindings files differ from the commit that is read."""
+        if self._warned_dirty or repo.bare:
+            return
+        args = ["status", "--porcelain", "--untracked-files=all", "--", "layering.yaml", "bindings"]
+        try:
+            dirty = run_git(args, Path(str(repo.working_tree_dir)), git_env()) != ""
+        except GitFailure:
+            return
+        if dirty:
+            self._warned_dirty = True
+            log.warning("%s: uncommitted changes to bindings files are not planned; using commit %s "
+                        "(commit them, or run `reconciler validate` to check the working tree)",
+                        self.display, sha[:12])
+
     # ---- remote repository through the cache --------------------------------------------------
     def _snapshot_remote(self, ref: str | None) -> Snapshot:
-        for attempt in (1, 2):
-            try:
-                with self._open_cache() as repo:
-                    self._fetch(repo, default=ref is None)
-                    sha = self._resolve(repo, ref or REMOTE_HEAD, default=ref is None)
-                    verification = self._verify(repo, ref, sha)
-                    return replace(self._read(repo, sha), verification=verification)
-            except _Corrupt as exc:
-                if attempt == 2:
-                    message = f"{self.display}: the cache clone stays corrupt after re-cloning: {exc}"
-                    raise SourceError(message) from None
-                shutil.rmtree(self.cache_path, ignore_errors=True)
+        with self._locked_entry():
+            for attempt in (1, 2):
+                try:
+                    with self._open_cache() as repo:
+                        self._fetch(repo, default=ref is None)
+                        sha = self._resolve(repo, ref or REMOTE_HEAD, default=ref is None)
+                        verification = self._verify(repo, ref, sha)
+                        return replace(self._read(repo, sha), verification=verification)
+                except _Corrupt as exc:
+                    if attempt == 2:
+                        message = f"{self.display}: the cache clone stays corrupt after re-cloning: {exc}"
+                        raise SourceError(message) from None
+                    self._discard_entry()
         raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _locked_entry(self) -> Iterator[None]:
+        """Hold this cache entry's lock file; waits for another process that holds it."""
+        self._cache_root.mkdir(parents=True, exist_ok=True)
+        lock_path = self.cache_path.with_name(self.cache_path.name + ".lock")
+        with open(lock_path, "a+b") as lock:
+            deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+            while True:
+                try:
+                    fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise SourceError(f"{self.display}: the cache entry {lock_path} stays locked by "
+                                          "another process") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _discard_entry(self) -> None:
+        """Move the (locked) entry aside, then delete it: its path never holds half a repository."""
+        if self.cache_path.exists():
+            aside = Path(tempfile.mkdtemp(prefix=self.cache_path.name + ".old-", dir=self._cache_root))
+            os.replace(self.cache_path, aside / "repo")
+            shutil.rmtree(aside, ignore_errors=True)
+
+    def _create_entry(self) -> None:
+        """A new bare repository, built aside and renamed into place (called with the lock held)."""
+        for stale in self._cache_root.glob(self.cache_path.name + ".new-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a process killed while creating
+        for stale in self._cache_root.glob(self.cache_path.name + ".old-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        aside = Path(tempfile.mkdtemp(prefix=self.cache_path.name + ".new-", dir=self._cache_root))
+        self._git(["init", "--bare", "--quiet", str(aside)], None)
+        os.replace(aside, self.cache_path)
 
     def _open_cache(self) -> Repo:
         path = self.cache_path
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._git(["init", "--bare", "--quiet", str(path)], None)
+            self._create_entry()
         try:
             repo = Repo(path)
         except GitError as exc:
@@ -113,7 +188,7 @@ class GitSource:
 
     def _fetch(self, repo: Repo, default: bool) -> None:
         """Fetch every branch and tag (pruned), plus the remote HEAD when it is needed and exists."""
-        base = ["fetch", "--prune", "--no-tags", "--quiet", "--", self.source, *_BRANCHES_AND_TAGS]
+        base = ["fetch", "--prune", "--no-tags", "--quiet", "--", self._url, *_BRANCHES_AND_TAGS]
         try:
             self._git([*base, f"+HEAD:{REMOTE_HEAD}"], repo)
         except GitFailure as failure:
@@ -129,7 +204,7 @@ class GitSource:
         """Fetch a ref outside branches and tags (`refs/pull/1/head`, a full sha) on demand."""
         refspec = f"+{ref}:{ref}" if ref.startswith("refs/") else ref
         try:
-            self._git(["fetch", "--no-tags", "--quiet", "--", self.source, refspec], repo)
+            self._git(["fetch", "--no-tags", "--quiet", "--", self._url, refspec], repo)
         except GitFailure as failure:
             if failure.corrupt:
                 raise _Corrupt(self._clean(failure.stderr)) from None
@@ -172,10 +247,12 @@ class GitSource:
 
     def _git(self, args: list[str], repo: Repo | None) -> str:
         cwd = Path(repo.git_dir) if repo is not None else None
-        return run_git(args, cwd, git_env(self.source if is_url(self.source) else None, self._token))
+        with auth_env(self._url if is_url(self._url) else None, self._token, self._user) as env:
+            return run_git(args, cwd, env)
 
     def _clean(self, text: str) -> str:
-        return redact_text(text.replace(self.source, self.display), self._secrets())
+        shown = text.replace(self.source, self.display).replace(self._url, self.display)
+        return redact_text(shown, self._secrets())
 
     def _secrets(self) -> tuple[str, ...]:
         found = [self._token or ""]
@@ -183,6 +260,29 @@ class GitSource:
         if userinfo:
             found.extend(part for part in userinfo.group(1).split(":") if len(part) >= 4)
         return tuple(s for s in found if s)
+
+
+def _split_credentials(source: str, display: str) -> tuple[str, str | None, str | None]:
+    """(URL for git's argv, user, password): an http(s) URL's credentials leave the URL.
+
+    ssh authenticates with keys, so a password in an ssh URL is refused with what to do instead.
+    """
+    if "://" not in source:
+        return source, None, None
+    parts = urlsplit(source)
+    if "@" not in parts.netloc:
+        return source, None, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, colon, password = userinfo.partition(":")
+    if parts.scheme in ("http", "https"):
+        stripped = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+        if not colon:  # a token written as the user name (https://TOKEN@host/…)
+            return stripped, None, unquote(user) or None
+        return stripped, unquote(user), unquote(password)
+    if colon:
+        raise SourceError(f"{display}: a password in an {parts.scheme}:// URL is not used; authenticate with an "
+                          "SSH key (~/.ssh), or use an https:// URL with --token-file PATH or $GIT_TOKEN")
+    return source, None, None
 
 
 def _check_ref_syntax(display: str, ref: str) -> None:

@@ -1,14 +1,20 @@
-"""Running git non-interactively, passing a token safely, and turning its failures into words."""
+"""Running git non-interactively, passing a token safely, and turning its failures into words.
+
+A token never reaches git's argv or environment (both visible to other processes of the user):
+the auth header goes in a private config file (mode 0600, in a 0700 directory, deleted after the
+call) that git includes through GIT_CONFIG_* variables naming only its path.
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-
-from git.cmd import Git
-from git.exc import GitCommandError
 
 from reconciler.source.urls import http_base
 
@@ -69,41 +75,71 @@ class GitFailure(Exception):
         return any(marker in low for marker in _CORRUPT_MARKERS)
 
 
-def git_env(url: str | None = None, token: str | None = None) -> dict[str, str]:
-    """Environment for every git call: never prompt; a token goes in a header scoped to the host."""
-    env = {"GIT_TERMINAL_PROMPT": "0", "GIT_HTTP_LOW_SPEED_LIMIT": "1", "GIT_HTTP_LOW_SPEED_TIME": "60"}
+_PRIVATE_ENV = ("GIT_TOKEN",)  # our own inputs, never passed on to git
+
+
+def git_env() -> dict[str, str]:
+    """Environment additions for every git call: never prompt, English messages, batch ssh."""
+    env = {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_HTTP_LOW_SPEED_LIMIT": "1",
+        "GIT_HTTP_LOW_SPEED_TIME": "60",
+        "LC_ALL": "C",
+        "LANGUAGE": "C",
+    }
     if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
-    base = http_base(url) if url else None
-    if token and base:
-        index = int(os.environ.get("GIT_CONFIG_COUNT", "0") or "0")
-        env["GIT_CONFIG_COUNT"] = str(index + 1)
-        env[f"GIT_CONFIG_KEY_{index}"] = f"http.{base}.extraHeader"
-        env[f"GIT_CONFIG_VALUE_{index}"] = f"Authorization: Basic {_basic(url or '', token)}"
     return env
 
 
-def _basic(url: str, token: str) -> str:
-    user = unquote(urlsplit(url).username or "") or "x-access-token"
-    return base64.b64encode(f"{user}:{token}".encode()).decode()
+@contextlib.contextmanager
+def auth_env(url: str | None, token: str | None, user: str | None = None) -> Iterator[dict[str, str]]:
+    """git_env(), plus for an http(s) `url` with a token the private config file holding its header."""
+    env = git_env()
+    base = http_base(url) if url else None
+    if not (token and base):
+        yield env
+        return
+    with tempfile.TemporaryDirectory(prefix="reconciler-git-") as private:
+        config = Path(private) / "auth.config"
+        header = f"Authorization: Basic {_basic(user or _url_user(url or ''), token)}"
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f'[http "{base}"]\n\textraHeader = {header}\n')
+        index = int(os.environ.get("GIT_CONFIG_COUNT", "0") or "0")
+        env["GIT_CONFIG_COUNT"] = str(index + 1)
+        env[f"GIT_CONFIG_KEY_{index}"] = "include.path"
+        env[f"GIT_CONFIG_VALUE_{index}"] = str(config)
+        yield env
+
+
+def _url_user(url: str) -> str:
+    return unquote(urlsplit(url).username or "")
+
+
+def _basic(user: str, token: str) -> str:
+    return base64.b64encode(f"{user or 'x-access-token'}:{token}".encode()).decode()
 
 
 def run_git(args: list[str], cwd: Path | None, env: dict[str, str]) -> str:
     """Run `git ARGS` (stdout returned, stripped); GitFailure with git's stderr on a non-zero exit."""
-    runner = Git(str(cwd) if cwd else None)
+    full_env = {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV} | env
     try:
-        out = runner.execute(
-            ["git", *args], env=env, kill_after_timeout=FETCH_TIMEOUT_SECONDS, stdout_as_string=True
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, capture_output=True,
+            timeout=FETCH_TIMEOUT_SECONDS, check=False,
         )
-    except GitCommandError as exc:
-        raise GitFailure(_text(exc.stderr) or f"git exited with status {exc.status}") from None
-    return str(out).strip()
+    except subprocess.TimeoutExpired:
+        raise GitFailure(f"git timed out after {FETCH_TIMEOUT_SECONDS:.0f}s") from None
+    except OSError as exc:
+        raise GitFailure(f"cannot run git: {exc.strerror}") from None
+    if done.returncode != 0:
+        raise GitFailure(_text(done.stderr) or f"git exited with status {done.returncode}")
+    return done.stdout.decode(errors="replace").strip()
 
 
-def _text(stderr: object) -> str:
-    text = stderr.decode(errors="replace") if isinstance(stderr, bytes) else str(stderr or "")
-    text = text.strip()
-    return text.removeprefix("stderr:").strip().strip("'").strip()
+def _text(stderr: bytes) -> str:
+    return stderr.decode(errors="replace").strip()
 
 
 def describe_fetch_failure(stderr: str) -> str:

@@ -12,6 +12,7 @@ from reconciler.source.layout import (
     MAX_SYMLINK_HOPS,
     POLICY_FILE,
     is_wanted,
+    not_read,
     too_large,
 )
 
@@ -37,7 +38,7 @@ def read_commit_files(commit: Commit) -> tuple[dict[str, bytes], list[str]]:
 
 def _candidates(root: Tree, problems: list[str]) -> list[tuple[str, Blob]]:
     found: list[tuple[str, Blob]] = []
-    for name in (POLICY_FILE, BINDINGS_DIR):
+    for name in (POLICY_FILE, "layering.yml", BINDINGS_DIR):
         obj = _lookup(root, name)
         if isinstance(obj, Submodule):
             problems.append(f"{name}: submodules are not read; refused")
@@ -59,11 +60,15 @@ def _walk(root: Tree, tree: Tree, found: list[tuple[str, Blob]], problems: list[
 
 
 def _consider(root: Tree, path: str, blob: Blob, found: list[tuple[str, Blob]], problems: list[str]) -> None:
-    """Wanted files are kept; a symlink to a directory is reported, since its files would be missed."""
+    """Wanted files are kept; any other is reported when skipping it could lose a binding."""
     if is_wanted(path):
         found.append((path, blob))
     elif blob.mode == _SYMLINK_MODE and _points_to_directory(root, path, blob):
         problems.append(f"{path}: symlinked directories are not followed; refused")
+    else:
+        problem = not_read(path, blob.size)
+        if problem:
+            problems.append(problem)
 
 
 def _points_to_directory(root: Tree, path: str, link: Blob) -> bool:

@@ -19,8 +19,11 @@ def redact(url: str) -> str:
     """The URL without passwords, tokens or query strings, fit for messages and cache keys.
 
     `https://user:tok@host/x?access_token=t` -> `https://host/x`. An ssh user name without a
-    password (`ssh://git@host/x`, `git@host:x`) is not a secret and is kept.
+    password (`ssh://git@host/x`, `git@host:x`) is not a secret and is kept. Control characters
+    are escaped (`\\n`), so a message naming the source stays on one line.
     """
+    if not url.isprintable():  # shown on one line: escape line breaks and control characters
+        url = "".join(c if c.isprintable() else repr(c)[1:-1] for c in url)
     if "://" not in url:
         return url
     parts = urlsplit(url)

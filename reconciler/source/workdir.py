@@ -9,7 +9,36 @@ from git import Repo
 from git.exc import GitError
 
 from reconciler.model import Snapshot
-from reconciler.source.layout import BINDINGS_DIR, MAX_FILE_BYTES, POLICY_FILE, is_wanted, too_large
+from reconciler.source.layout import BINDINGS_DIR, MAX_FILE_BYTES, POLICY_FILE, is_wanted, not_read, too_large
+
+
+def checkout_problem(path: Path) -> str | None:
+    """Why PATH is not a bindings repository directory (missing, a file, neither file nor folder
+    of the layout inside), with the command to run instead where there is one; None when it is one."""
+    if path.is_file():
+        root = _repository_of(path)
+        hint = f"; run `reconciler validate {root}`" if root is not None else ""
+        layout = f"holding {POLICY_FILE} and {BINDINGS_DIR}/"
+        return f"{path}: is a file; validate takes the repository directory ({layout}){hint}"
+    if not path.is_dir():
+        return f"{path}: no such directory"
+    if os.path.lexists(path / POLICY_FILE) or os.path.lexists(path / BINDINGS_DIR):
+        return None
+    if Path(os.path.realpath(path)).name == BINDINGS_DIR:
+        parent = path.parent if path.name not in ("", ".") else Path("..")
+        return (f"{path}: this is the {BINDINGS_DIR}/ directory itself; run `reconciler validate {parent}` "
+                "on the repository that holds it")
+    return f"{path}: not a bindings repository: no {POLICY_FILE} and no {BINDINGS_DIR}/ directory here"
+
+
+def _repository_of(file: Path) -> Path | None:
+    """The repository directory a policy or bindings file belongs to, if the path says so."""
+    if file.name == POLICY_FILE:
+        return file.parent
+    for parent in file.parents:
+        if parent.name == BINDINGS_DIR:
+            return parent.parent
+    return None
 
 
 def read_directory(path: Path) -> Snapshot:
@@ -32,6 +61,8 @@ class _Refused(Exception):
 
 def _candidates(root: Path, problems: list[str]) -> list[str]:
     found = [POLICY_FILE] if os.path.lexists(root / POLICY_FILE) else []
+    if os.path.lexists(root / "layering.yml"):
+        problems.append(str(not_read("layering.yml", 1)))
     bindings = root / BINDINGS_DIR
     if bindings.is_symlink():
         problems.append(f"{BINDINGS_DIR}: symlinked directories are not followed; refused")
@@ -53,9 +84,20 @@ def _walk(root: Path, top: Path, problems: list[str]) -> list[str]:
                 problems.append(f"{rel}: submodules are not read; refused")
                 dirnames.remove(name)
         dirnames.sort()
-        paths = ((here / name).relative_to(root).as_posix() for name in sorted(filenames))
-        found.extend(rel for rel in paths if is_wanted(rel))
+        for name in sorted(filenames):
+            rel = (here / name).relative_to(root).as_posix()
+            if is_wanted(rel):
+                found.append(rel)
+            elif problem := not_read(rel, _size(here / name)):
+                problems.append(problem)
     return found
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.lstat().st_size
+    except OSError:
+        return 1
 
 
 def _read(real_root: str, file: Path, rel: str) -> bytes:

@@ -25,7 +25,7 @@ def test_clone_reads_default_branch_and_reports_full_commit(
     work.write("layering.yaml", "kind: LayeringPolicy\n")
     work.write("bindings/worker.yaml", BINDING.format(1))
     work.write("bindings/nested/infra.yml", BINDING.format(2))
-    work.write("bindings/README.md", "not read")
+    work.write("bindings/.gitkeep", "")  # an empty placeholder loses nothing
     work.write("other/ignored.yaml", "not read")
     sha = work.commit()
     push(work)
@@ -49,7 +49,8 @@ def test_fetch_picks_up_new_commit_in_same_cache(work: WorkRepo, remote: Path, c
     snap = source.snapshot()
     assert snap.commit == second
     assert snap.files["bindings/a.yaml"] == BINDING.format(2).encode()
-    assert [p.name for p in cache.iterdir()] == [source.cache_path.name]
+    name = source.cache_path.name
+    assert sorted(p.name for p in cache.iterdir()) == [name, f"{name}.lock"]  # one entry and its lock file
 
 
 def test_refs_branch_tag_short_and_full_sha(work: WorkRepo, remote: Path, cache: Path) -> None:

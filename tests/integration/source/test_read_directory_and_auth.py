@@ -40,6 +40,7 @@ def test_read_directory_working_tree_with_refusals(tmp_path: Path) -> None:
         "bindings/big.yaml",
         "bindings/escape.yaml",
         "bindings/linked",
+        "bindings/notes.txt",  # a file the loader does not read is never silent
     ]
 
 

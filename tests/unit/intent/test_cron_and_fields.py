@@ -46,14 +46,18 @@ def test_bad_cron_rejected(cron: str) -> None:
         normalize_crontab(cron)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("10m", 600), ("6h", 21600), ("1h30m", 5400)])
-def test_durations(text: str, seconds: int) -> None:
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("10m", 600), ("6h", 21600), ("1h30m", 5400), ("90", 90), ("0", 0), ("1d", 86400),
+     ("1.5h", 5400), ("1m1h", 3660), ("2h0m0s", 7200), (".5m", 30), ("30d", 30 * 86400)],
+)
+def test_durations_take_go_forms_days_and_bare_seconds(text: str, seconds: int) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "10", "1m1h", "10 m", "1d"])
-def test_bad_durations(text: str) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("text", ["", "10 m", "1w", "-1h", "1.5s", "1h\n", "1.", "31d", "9" * 40])
+def test_bad_durations_say_what_to_write(text: str) -> None:
+    with pytest.raises(ValueError, match=r"90, 90s, 10m, 1h30m, 1.5h, 1d, 0|at most 30d"):
         parse_duration(text)
 
 

@@ -146,7 +146,7 @@ def test_registry_not_allowed_and_undefined_window() -> None:
     ]
 
 
-def test_bad_policy_values() -> None:
+def test_bad_policy_values_are_all_reported_at_once() -> None:
     policy = POLICY.replace('"0 22 * * 1-5"', '"0 25 * * 1-5"').replace("Europe/Berlin", "Mars/Olympus")
     policy = policy.replace("bakeTime: 10m", "bakeTime: 10 minutes\n  onDegraded: panic\n  overrun: later")
     problems = check(snapshot({"bindings/w.yaml": binding()}, policy=policy))
@@ -154,17 +154,18 @@ def test_bad_policy_values() -> None:
         "layering.yaml:6:13",
         "layering.yaml:7:15",
         "layering.yaml:8:12",
+        "layering.yaml:12:17",
+        "layering.yaml:14:17",
     ]
-    assert "spec.bakeTime: '10 minutes' is not a duration" in problems[0]
+    assert "spec.bakeTime: '10 minutes' is not a duration; write e.g. 90, 90s, 10m, 1h30m, 1.5h, 1d, 0" in problems[0]
     assert "spec.onDegraded: must be one of halt, rollback, got string 'panic'" in problems[1]
     assert "spec.overrun: must be one of finish, pause" in problems[2]
-    # cron and time zone are checked once the schema passes
-    policy = POLICY.replace('"0 22 * * 1-5"', '"0 25 * * 1-5"').replace("Europe/Berlin", "Mars/Olympus")
-    assert check(snapshot({"bindings/w.yaml": binding()}, policy=policy)) == [
-        "layering.yaml:10:17: spec.windows[0].schedule: invalid cron schedule '0 25 * * 1-5': "
+    # cron and time zone are checked although the schema fails elsewhere in the same document
+    assert problems[3:] == [
+        "layering.yaml:12:17: spec.windows[0].schedule: invalid cron schedule '0 25 * * 1-5': "
         "Error validating expression '25': the last value (25) is higher than the maximum value (23); "
         'expected minute hour day-of-month month day-of-week, e.g. "0 22 * * 1-5"',
-        "layering.yaml:12:17: spec.windows[0].timeZone: unknown time zone 'Mars/Olympus' "
+        "layering.yaml:14:17: spec.windows[0].timeZone: unknown time zone 'Mars/Olympus' "
         "(use an IANA name such as Europe/Berlin or UTC)",
     ]
 
@@ -193,4 +194,15 @@ def test_every_problem_at_once_sorted_with_source_refusals() -> None:
         "bindings/b.yaml:7:15",
         "bindings/big.yaml",
         "bindings/c.yaml:1:7",
+    ]
+
+
+def test_kubernetes_metadata_is_accepted_as_string_maps() -> None:
+    labelled = binding().replace("metadata:\n", "metadata:\n  labels: {team: a}\n  annotations: {note: b}\n")
+    assert check(snapshot({"bindings/w.yaml": labelled})) == []
+    wrong = binding().replace("metadata:\n", "metadata:\n  labels: {team: 1, '': v}\n  annotations: [a]\n")
+    assert check(snapshot({"bindings/w.yaml": wrong})) == [
+        "bindings/w.yaml:4:11: metadata.labels: key '' must not be empty",
+        "bindings/w.yaml:4:18: metadata.labels.team: must be a string, got int 1",
+        "bindings/w.yaml:5:16: metadata.annotations: must be a mapping, got a list",
     ]
