@@ -1,4 +1,5 @@
-"""Property-based: `validate` never crashes and locates every problem; what it accepts, plan takes.
+"""Property-based: `validate` never crashes and locates every problem; what it accepts, plan and the
+rollout decision of a sync take without crashing.
 
 The default suite runs a small fixed budget; `scripts/fuzz N` runs the same properties with N
 examples. Inputs a long run found are kept below as explicit examples (the regression corpus).
@@ -18,6 +19,7 @@ from reconciler.controller.windows import window_times
 from reconciler.intent import analyse, load_desired
 from reconciler.model import LiveState, PoolState
 from reconciler.plan import make_plan
+from reconciler.rollout import Memory, WindowStatus, decide
 from reconciler.source import read_directory
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
@@ -78,7 +80,10 @@ def test_validate_never_crashes_and_locates_every_problem(files: dict[str, bytes
             assert path.endswith((".yaml", ".yml")) or (path.endswith(".gitkeep") and not content), path
     accepted = load_desired(snapshot)
     assert accepted == desired
-    make_plan(accepted, LIVE)
+    plan = make_plan(accepted, LIVE)
+    windows = {}
     for window in accepted.policy.windows:
         times = window_times(window, NOW)
         assert times.open or times.opens_at is not None
+        windows[window.name] = WindowStatus(window.name, times.open, times.opens_at, times.closes_at)
+    decide(plan, accepted, LIVE, Memory(), windows, NOW)  # the pass a sync would run
