@@ -114,8 +114,9 @@ class Registry:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> Registry:
-        self.process = subprocess.Popen(["docker-registry", "serve", str(self.config)], stdout=subprocess.DEVNULL,
-                                        stderr=open(self.root / "registry.log", "wb"))  # noqa: SIM115
+        with open(self.root / "registry.log", "wb") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(["docker-registry", "serve", str(self.config)],
+                                            stdout=subprocess.DEVNULL, stderr=log)
         context = ssl.create_default_context(cafile=str(self.pki.ca))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
