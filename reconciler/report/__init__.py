@@ -13,9 +13,10 @@ from typing import Any
 from reconciler.model import DesiredState, LiveState, Plan
 from reconciler.report.changes import change_line, event_reason
 from reconciler.report.console import DEFAULT_WIDTH
-from reconciler.report.documents import plan_with_rollout, status_with_rollout
+from reconciler.report.documents import plan_with_rollout, review_with_rollout, status_with_rollout
 from reconciler.report.plan_dict import plan_to_dict
 from reconciler.report.plan_text import plan_markdown, plan_table, summary_line
+from reconciler.report.review import Review
 from reconciler.report.status import status_table, status_to_dict
 
 PLAN_FORMATS = ("table", "json", "markdown")
@@ -24,12 +25,14 @@ STATUS_FORMATS = ("table", "json")
 __all__ = [
     "PLAN_FORMATS",
     "STATUS_FORMATS",
+    "Review",
     "change_line",
     "event_reason",
     "plan_to_dict",
     "plan_with_rollout",
     "render_plan",
     "render_status",
+    "review_with_rollout",
     "status_to_dict",
     "status_with_rollout",
     "summary_line",

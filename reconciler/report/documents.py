@@ -13,6 +13,7 @@ from reconciler.model import DesiredState, LiveState, Plan, Verification
 from reconciler.report.console import DEFAULT_WIDTH
 from reconciler.report.plan_dict import plan_to_dict
 from reconciler.report.plan_text import plan_markdown, plan_table
+from reconciler.report.review import Review, review_dict, review_lines, review_markdown
 from reconciler.report.rollout import phase_text, queue_markdown, queue_rows, queue_table
 from reconciler.report.status import status_table, status_to_dict
 from reconciler.report.trust import verification_dict, verification_line
@@ -35,6 +36,20 @@ def plan_with_rollout(plan: Plan, decision: Decision, fmt: str, *, width: int = 
     if fmt == "markdown":
         return plan_markdown(plan) + queue_markdown(decision)
     return plan_table(plan, width=width, color=False) + queue_table(decision, width)
+
+
+def review_with_rollout(review: Review, plan: Plan, live: LiveState, decision: Decision, fmt: str, *,
+                        width: int = DEFAULT_WIDTH) -> str:
+    """`plan --base`: what the pull request changes against its target branch, then the plan and its
+    rollout order. fmt: "table" | "json" | "markdown" (one sticky comment)."""
+    changes, base_ref, base_commit = review
+    if fmt == "json":
+        reviewed = review_dict(changes, base_ref, base_commit, plan, live)
+        return _json(plan_document(plan, decision) | {"review": reviewed})
+    if fmt == "markdown":
+        body = plan_markdown(plan) + queue_markdown(decision)
+        return review_markdown(changes, base_ref, base_commit, plan, live, body)
+    return review_lines(changes, base_ref, plan, live) + plan_with_rollout(plan, decision, fmt, width=width)
 
 
 def status_with_rollout(

@@ -7,7 +7,7 @@ the same comment on every push (a sticky comment), and it is cut to fit GitHub's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.model import BindingChange, LiveState, Plan
 from reconciler.report.images import shortener
@@ -15,6 +15,14 @@ from reconciler.report.images import shortener
 MARKER = "<!-- layering-reconciler:plan -->"
 MAX_COMMENT_CHARS = 65_000  # GitHub refuses comments over 65,536 characters
 TRUNCATED = "\n\n*(cut to fit one comment: run `reconciler plan` for the whole plan)*\n"
+
+
+class Review(NamedTuple):
+    """What a pull request changes against its target branch."""
+
+    changes: Sequence[BindingChange]
+    base_ref: str
+    base_commit: str
 
 
 def rebooting_nodes(plan: Plan, live: LiveState) -> dict[str, list[str]]:
