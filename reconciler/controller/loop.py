@@ -1,10 +1,12 @@
-"""`reconciler run`: one full pass per tick on apscheduler, backoff after failures, clean SIGTERM."""
+"""`reconciler run`: one full pass per tick on apscheduler, backoff after failures, clean SIGTERM,
+probes and metrics on one port, one log line per write and per pass (with JSON fields)."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,9 +14,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from reconciler.errors import ReconcilerError
+from reconciler.logs import fields
+from reconciler.rollout import PausePool, RestoreMachineConfig, Write
 
+from .health import Health, ProbeServer
 from .metrics import Metrics
-from .reconcile import Reconciler
+from .reconcile import PassResult, Reconciler
 
 log = logging.getLogger("reconciler")
 FIRST_RETRY = 5.0
@@ -33,11 +38,13 @@ class Loop:
     def __post_init__(self) -> None:
         self.scheduler = BlockingScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
         self.stopping = threading.Event()
+        self.health = Health(self.interval)
 
     def tick(self) -> None:
         if self.stopping.is_set():
             return
-        started = self.reconciler.clock()
+        self.health.pass_started()
+        started, wall = self.reconciler.clock(), time.monotonic()
         try:
             result = self.reconciler.reconcile(stop=self.stopping)
         except ReconcilerError as exc:
@@ -47,22 +54,32 @@ class Loop:
             self.failures += 1
             self.last_outcome = ("", "")  # the next good pass is news
             delay = self.backoff()
-            log.error("pass failed (%s); nothing deleted; retrying in %.0fs: %s",
-                      type(exc).__name__, delay, exc)
+            self.health.pass_failed(exc)
+            log.error("pass failed (%s); nothing deleted; retrying in %.0fs: %s", type(exc).__name__, delay, exc,
+                      extra=fields(error=type(exc).__name__, retry_seconds=delay,
+                                   duration_seconds=round(time.monotonic() - wall, 3)))
             self.metrics.pass_failed(type(exc).__name__)
             self._reschedule(delay)
             return
+        self.health.pass_succeeded()
         if self.failures:
             self.failures = 0
             self._reschedule(self.interval)
         self.metrics.pass_succeeded(result, self.reconciler.clock() - started)
-        for line in result.applied:
-            log.info("%s", line)
+        self._log_pass(result, round(time.monotonic() - wall, 3))
+
+    def _log_pass(self, result: PassResult, seconds: float) -> None:
+        commit = result.plan.commit
+        for line, write in zip(result.applied, result.decision.writes, strict=False):
+            log.info("%s", line, extra=fields(commit=commit, **write_fields(write)))
         # one line per pass that changed something; a steady state is logged once, then at debug level
-        steady = not result.applied and (result.plan.commit, result.decision.summary) == self.last_outcome
-        self.last_outcome = (result.plan.commit, result.decision.summary)
+        steady = not result.applied and (commit, result.decision.summary) == self.last_outcome
+        self.last_outcome = (commit, result.decision.summary)
         log.log(logging.DEBUG if steady else logging.INFO, "pass commit=%s changes=%d writes=%d %s",
-                result.plan.commit[:12], len(result.plan.changes), len(result.applied), result.decision.summary)
+                commit[:12], len(result.plan.changes), len(result.applied), result.decision.summary,
+                extra=fields(commit=commit, changes=len(result.plan.changes), writes=len(result.applied),
+                             summary=result.decision.summary, halted=result.decision.halted,
+                             duration_seconds=seconds))
 
     def backoff(self) -> float:
         """The wait after the n-th failed pass in a row: it starts at FIRST_RETRY (or the interval when
@@ -73,6 +90,7 @@ class Loop:
     def _reschedule(self, delay: float) -> None:
         if self.stopping.is_set():  # the scheduler is shutting down: there is no next pass to move
             return
+        self.health.next_pass_in(delay)
         self.scheduler.reschedule_job(JOB_ID, trigger=IntervalTrigger(seconds=self.interval))
         self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone() + timedelta(seconds=delay))
 
@@ -90,8 +108,26 @@ class Loop:
         return 0
 
 
-def run_forever(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:
+def write_fields(write: Write) -> dict[str, str]:
+    """The log fields of one write: action, pool and MachineConfig."""
+    if isinstance(write, PausePool):
+        return {"action": "pause" if write.paused else "unpause", "pool": write.pool}
+    if isinstance(write, RestoreMachineConfig):
+        return {"action": "rollback", "pool": write.pool, "MachineConfig": write.mc_name}
+    return {"action": write.kind.value, "pool": write.pool, "MachineConfig": write.mc_name}
+
+
+def run_forever(reconciler: Reconciler, *, interval: float, metrics_port: int | None,
+                metrics_address: str = "0.0.0.0") -> int:
+    """The loop until SIGTERM, with /metrics, /healthz and /readyz on `metrics_port` when given."""
     loop = Loop(reconciler, interval)
+    probes = None
     if metrics_port is not None:
-        loop.metrics.serve(metrics_port)
-    return loop.run()
+        probes = ProbeServer(loop.metrics.registry, loop.health, metrics_port, metrics_address).start()
+        log.info("serving /metrics, /healthz and /readyz on %s:%d", metrics_address, probes.port,
+                 extra=fields(port=probes.port))
+    try:
+        return loop.run()
+    finally:
+        if probes is not None:
+            probes.stop()

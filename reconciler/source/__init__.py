@@ -1,7 +1,8 @@
 """Reading a bindings repository: a git URL or local repository at a ref, or a plain directory."""
 
 from reconciler.source.git_source import GitSource, default_cache_dir
-from reconciler.source.urls import redact
+from reconciler.source.gitcmd import SshOptions
+from reconciler.source.urls import is_ssh_url, redact
 from reconciler.source.workdir import read_directory
 
-__all__ = ["GitSource", "default_cache_dir", "read_directory", "redact"]
+__all__ = ["GitSource", "SshOptions", "default_cache_dir", "is_ssh_url", "read_directory", "redact"]

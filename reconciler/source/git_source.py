@@ -13,7 +13,7 @@ from gitdb.exc import BadName, BadObject
 
 from reconciler.errors import SourceError
 from reconciler.model import Snapshot
-from reconciler.source.gitcmd import GitFailure, describe_fetch_failure, git_env, run_git
+from reconciler.source.gitcmd import GitFailure, SshOptions, describe_fetch_failure, git_env, run_git
 from reconciler.source.tree import read_commit_files
 from reconciler.source.urls import cache_key, is_url, redact, redact_text
 
@@ -39,8 +39,10 @@ class GitSource:
     the GIT_TOKEN environment variable) is sent as an HTTP auth header, never put in a URL or message.
     """
 
-    def __init__(self, source: str, cache_dir: Path | None = None, token: str | None = None) -> None:
+    def __init__(self, source: str, cache_dir: Path | None = None, token: str | None = None,
+                 ssh: SshOptions | None = None) -> None:
         self.source = source
+        self._ssh = ssh
         self.display = redact(source)
         self._token = token if token is not None else (os.environ.get("GIT_TOKEN") or None)
         self._cache_root = cache_dir or default_cache_dir()
@@ -159,7 +161,7 @@ class GitSource:
 
     def _git(self, args: list[str], repo: Repo | None) -> str:
         cwd = Path(repo.git_dir) if repo is not None else None
-        return run_git(args, cwd, git_env(self.source if is_url(self.source) else None, self._token))
+        return run_git(args, cwd, git_env(self.source if is_url(self.source) else None, self._token, self._ssh))
 
     def _clean(self, text: str) -> str:
         return redact_text(text.replace(self.source, self.display), self._secrets())
