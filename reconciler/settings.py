@@ -104,7 +104,8 @@ def markdown_table(parser: argparse.ArgumentParser) -> str:
     for option in env_options(parser):
         by_variable.setdefault(option.variable, []).append(option)
     for variable, options in sorted(by_variable.items()):
-        commands = ", ".join(f"`{o.command.removeprefix(parser.prog + ' ') or parser.prog}`" for o in options)
+        names = [o.command.removeprefix(parser.prog).strip() for o in options]
+        commands = ", ".join(f"`{name}`" for name in names) if all(names) else "every command"
         what = options[0].help.replace("|", "\\|")
         rows.append(f"| `{variable}` | `{options[0].option}` | {commands} | {what} |")
     return "\n".join(rows) + "\n"
@@ -181,4 +182,6 @@ def _long_option(action: argparse.Action) -> str:
 
 def _plain_help(action: argparse.Action) -> str:
     text = " ".join(str(action.help or "").split())
+    if action.choices is not None:
+        text = f"{text} (one of {', '.join(map(str, action.choices))})".strip()
     return text.replace("%(default)s", str(action.default)).replace("%%", "%")
