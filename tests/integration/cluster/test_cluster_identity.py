@@ -63,7 +63,7 @@ def test_every_write_names_the_field_manager_and_every_request_the_user_agent(
     assert {r.method for r in seen} == {"GET", "POST", "PUT", "PATCH", "DELETE"}
     assert {r.headers.get("user-agent") for r in seen} == {f"layering-reconciler/{__version__}"}
     writes = [r for r in seen if r.method in ("POST", "PUT", "PATCH")]
-    assert len(writes) == 8  # ConfigMap (no namespace yet), namespace, ConfigMap, its update, MC ×2, pool, event
+    assert len(writes) == 8  # ConfigMap (no namespace yet), namespace, ConfigMap, its update, 2 MCs, pool, event
     assert all(r.query.get("fieldManager") == "layering-reconciler" for r in writes), writes
     assert all("fieldManager" not in r.query for r in seen if r.method in ("GET", "DELETE"))
 
@@ -96,7 +96,8 @@ def test_in_cluster_the_service_account_is_used_unchanged(world: World, pod: Rec
     # the client's loader writes "bearer" (the API server takes the scheme in any case)
     assert {r.headers.get("authorization", "").lower() for r in pod.requests()} == {f"bearer {SA_TOKEN}"}
     # its own objects live in the pod's namespace
-    assert world.store.get(CONFIGMAPS, "layering-reconciler-state", "gitops-system")["data"] == {"state.json": '{"v":1}'}
+    state = world.store.get(CONFIGMAPS, "layering-reconciler-state", "gitops-system")
+    assert state["data"] == {"state.json": '{"v":1}'}
 
 
 def test_in_cluster_comes_before_a_stray_home_kubeconfig(world: World, pod: RecordingProxy, tmp_path: Path) -> None:
