@@ -25,8 +25,8 @@ def test_sync_over_ssh_checks_the_host_key_before_anything_is_applied(
     repo = bound_repo(cli, tmp_path / "bindings")
     repo.bare_remote(tmp_path / "remote.git")
     url = sshd.url(tmp_path / "remote.git")
-    unknown = tmp_path / "known_hosts.other"
-    unknown.write_text("[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFXTL6Rk2Y2NyM0vQcAz8N4nA3c1J3aZbJ9yQ2x8ZxZt\n")
+    unknown = tmp_path / "known_hosts.empty"
+    unknown.write_text("")
     cli.env["LAYERING_SSH_KEY_FILE"] = str(sshd.user_key)
     cluster = ("--kubeconfig", str(local_sim.kubeconfig))
 
