@@ -2,8 +2,8 @@
 
 - **/healthz (liveness)** fails only when the loop is stuck: no pass has started for
   `STUCK_AFTER_GAPS` times the wait the loop itself scheduled (the interval, or the backoff after
-  failures), and never sooner than `MIN_STUCK_SECONDS` (a pass may wait that long on a slow git
-  fetch). A failing repository or cluster does not fail liveness: restarting would not fix it.
+  failures), and never sooner than `MIN_STUCK_SECONDS` (10 minutes: twice the longest a git
+  fetch may take). A failing repository or cluster does not fail liveness: restarting would not fix it.
 - **/readyz (readiness)** reflects whether the last pass could read git and the cluster: not
   ready before the first pass ends, after a pass that could not fetch the repository, or after
   one the cluster failed (unreachable, refused, forbidden). A commit with invalid bindings still
@@ -27,9 +27,10 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from reconciler.errors import ClusterError, InvalidInput, ReconcilerError, SourceError
+from reconciler.source.gitcmd import FETCH_TIMEOUT_SECONDS
 
 STUCK_AFTER_GAPS = 3
-MIN_STUCK_SECONDS = 300.0
+MIN_STUCK_SECONDS = 2 * FETCH_TIMEOUT_SECONDS  # a pass may wait this long on git alone, and then fail
 
 
 @dataclass(frozen=True)

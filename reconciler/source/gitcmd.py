@@ -171,8 +171,8 @@ def describe_ssh_failure(stderr: str) -> str | None:
     if "host key verification failed" in stderr.lower():
         return "host key verification failed: the server's key is not in the known_hosts file"
     if found := _NO_USER.search(stderr):
-        return (f"ssh cannot run as uid {found.group(1)}: the uid has no /etc/passwd entry (the image "
-                "provides one through nss_wrapper; see docs)")
+        return (f"ssh cannot run as uid {found.group(1)}: the uid has no /etc/passwd entry (CRI-O, as "
+                "OpenShift runs it, adds one; elsewhere run the image as a uid it knows, e.g. 1001)")
     return None
 
 

@@ -14,6 +14,7 @@ from sshkit import SshServer, keygen, start_sshd
 
 from reconciler.errors import InvalidInput, SourceError
 from reconciler.source import GitSource, SshOptions
+from reconciler.source.gitcmd import describe_fetch_failure
 
 BINDING = "apiVersion: layering.gitops.dev/v1alpha1\nkind: PoolImageBinding\n"
 
@@ -105,3 +106,11 @@ def _wait_for(path: Path) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{path} did not appear")
         time.sleep(0.02)
+
+
+def test_ssh_without_a_passwd_entry_for_the_uid_is_explained() -> None:
+    """What ssh prints when a container runs it as a UID that /etc/passwd does not know."""
+    stderr = ("No user exists for uid 1000680000\r\nfatal: Could not read from remote repository.\n\n"
+              "Please make sure you have the correct access rights\nand the repository exists.\n")
+    assert describe_fetch_failure(stderr).startswith(
+        "ssh cannot run as uid 1000680000: the uid has no /etc/passwd entry (CRI-O, as OpenShift runs it, adds one")
