@@ -121,6 +121,11 @@ class _FromEnv(list[Any]):
         super().__init__()
         self.action, self.variable, self.raw, self.original = action, variable, raw, original
 
+    def __str__(self) -> str:  # what `%(default)s` in a help text shows
+        return self.raw
+
+    __repr__ = __str__
+
     def convert(self) -> object:
         action = self.action
         if isinstance(action, argparse._AppendAction):
