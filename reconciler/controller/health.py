@@ -104,7 +104,10 @@ class ProbeServer:
 
     def __init__(self, registry: CollectorRegistry, health: Health, port: int, address: str = "0.0.0.0") -> None:
         self.registry, self.health = registry, health
-        self._httpd = _Server((address, port), self)
+        try:
+            self._httpd = _Server((address, port), self)
+        except OSError as exc:
+            raise InvalidInput(f"--metrics-port {port}: cannot listen on {address}:{port}: {exc.strerror}") from None
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="probes", daemon=True)
 
     @property

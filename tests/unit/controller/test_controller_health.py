@@ -110,3 +110,11 @@ def test_one_server_answers_metrics_healthz_and_readyz(probes: ProbeServer) -> N
         assert get(probes, "/other")[0] == 404
     finally:
         probes.stop()
+
+
+def test_a_port_in_use_is_a_clear_error(probes: ProbeServer) -> None:
+    try:
+        with pytest.raises(InvalidInput, match=rf"^--metrics-port {probes.port}: cannot listen on 127.0.0.1:"):
+            ProbeServer(CollectorRegistry(), Health(interval=60), probes.port, "127.0.0.1")
+    finally:
+        probes.stop()
