@@ -7,10 +7,10 @@
 - **/readyz (readiness)** reflects whether the last pass could read git and the cluster: not
   ready before the first pass ends, after a pass that could not fetch the repository, or after
   one the cluster failed (unreachable, refused, forbidden). A commit with invalid bindings still
-  counts as a git read (the loop writes nothing and reports it), as does a pass that only got
-  as far as git: the cluster's last known answer stands.
+  counts as a git read (the loop writes nothing and reports it); as that pass never reached the
+  cluster, the cluster's last known answer stands. A plan with blocking problems read both.
 
-Both answer `200 ok` or `503` with one line per check, in the style of the Kubernetes API
+Both answer `200` or `503` with one line per check, in the style of the Kubernetes API
 server (`[+]git ok`, `[-]cluster failed: …`); the texts are the passes' own error messages,
 which carry no secrets.
 """
