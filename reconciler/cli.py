@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from reconciler import __version__
+from reconciler import __version__, logs, settings
 from reconciler.errors import EXIT_ERROR, EXIT_OK, InvalidInput, ReconcilerError
 from reconciler.images import AuthFile, RegistryInspector
 from reconciler.intent import duration_problem, duration_syntax_problem, excerpt, parse_duration
-from reconciler.source import GitSource, Verifier
+from reconciler.source import GitSource, SshOptions, Verifier, is_ssh_url
 
 if TYPE_CHECKING:
     from reconciler.cluster import Cluster
@@ -37,6 +37,8 @@ def _add_cluster_options(parser: argparse.ArgumentParser, image_checks: bool = T
     group = parser.add_argument_group("cluster", CLUSTER_HELP)
     group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file to use")
     group.add_argument("--context", metavar="NAME", help="kubeconfig context to use")
+    group.add_argument("--namespace", metavar="NS", help="where the reconciler keeps its own objects (default: "
+                       "the pod's namespace in a cluster, else layering-reconciler)")
     group.add_argument("--sim", action="store_true", help="start an embedded simulated cluster")
     group.add_argument("--sim-speed", type=float, default=60.0, metavar="X",
                        help="with --sim: simulated time runs X times faster (default 60)")
@@ -88,6 +90,10 @@ def _add_source_options(parser: argparse.ArgumentParser, required: bool = True) 
     parser.add_argument("--token-file", metavar="PATH", type=Path,
                         help="file holding an HTTPS token for the repository (or set $GIT_TOKEN); "
                         "user:token@ in an https:// URL is used the same way, never on git's command line")
+    parser.add_argument("--ssh-key-file", metavar="PATH", type=Path,
+                        help="private key for ssh:// and git@host: URLs (no agent, no ~/.ssh keys)")
+    parser.add_argument("--known-hosts-file", metavar="PATH", type=Path,
+                        help="known_hosts for ssh URLs; host keys are checked strictly (unknown or changed: refused)")
     parser.add_argument("--cache-dir", metavar="DIR", type=Path, help="where clones are kept")
 
 
@@ -122,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success or in sync, 1 error or invalid input, 2 (plan) changes pending.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    settings.add_global_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="offline checks of a bindings checkout",
@@ -167,7 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_trust_options(run)
     run.add_argument("--interval", default="1m", type=_positive_duration, metavar="DUR",
                      help="time between passes, e.g. 30s, 5m, 1h (default 1m)")
-    run.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics")
+    run.add_argument("--metrics-port", type=int, metavar="PORT",
+                     help="serve /metrics (Prometheus), /healthz and /readyz on this port")
+    run.add_argument("--metrics-address", default="0.0.0.0", metavar="ADDR",
+                     help="the address that port listens on (default 0.0.0.0)")
 
     status = commands.add_parser("status", help="pools, bindings and nodes as the cluster shows them",
                                  description="Show per pool its binding, image, our MachineConfig, "
@@ -193,11 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    if not args.verbose:
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
+    parser = build_parser()
+    args = settings.parse(parser, argv)  # the command line over LAYERING_* variables
+    logs.configure(args.verbose, args.log_format)
+    for name in settings.unknown_variables(parser):
+        logging.getLogger("reconciler").warning("%s: no option of any command reads this variable", name)
     try:
         return dispatch(args)
     except InvalidInput as exc:
@@ -242,14 +251,22 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.command == "sync":
             return commands.sync(reconciler, wait=args.wait, timeout=args.timeout, sleep=target.sleep)
         if args.command == "run":
-            return commands.run(reconciler, interval=args.interval, metrics_port=args.metrics_port)
+            from reconciler.controller.loop import run_forever
+
+            return run_forever(reconciler, interval=args.interval, metrics_port=args.metrics_port,
+                               metrics_address=args.metrics_address)
     raise AssertionError(args.command)
 
 
 def _source(args: argparse.Namespace) -> GitSource:
+    """The SSH files are read for ssh URLs only and the token for the others, so a Deployment may name
+    every file of its git Secret while the Secret holds only the ones its URL needs."""
     verifier = Verifier(args.verify, args.trusted_keys)
     if verifier.mode.checks_tag and not args.ref:
         raise InvalidInput(f"--verify {verifier.mode}: pass --ref naming the signed tag to deploy")
+    if is_ssh_url(args.repo):
+        ssh = SshOptions(args.ssh_key_file, args.known_hosts_file).checked()
+        return GitSource(args.repo, cache_dir=args.cache_dir, token=None, verifier=verifier, ssh=ssh)
     return GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file), verifier=verifier)
 
 
@@ -290,7 +307,7 @@ def _cluster(args: argparse.Namespace) -> Iterator[Target]:
     from reconciler.cluster import Cluster  # the kubernetes client takes a second to import
 
     if not args.sim:
-        with Cluster.connect(args.kubeconfig, args.context) as cluster:
+        with Cluster.connect(args.kubeconfig, args.context, namespace=args.namespace) as cluster:
             yield Target(cluster, registry_mirror=getattr(args, "registry_mirror", None))
         return
     from mcosim import SimConfig, Simulator
@@ -299,7 +316,7 @@ def _cluster(args: argparse.Namespace) -> Iterator[Target]:
             Simulator(SimConfig(speed=args.sim_speed)).start() as sim:
         kubeconfig = sim.write_kubeconfig(Path(tmp) / "kubeconfig")
         logging.getLogger("reconciler").info("embedded simulated cluster at %s", sim.url)
-        with Cluster.connect(str(kubeconfig)) as cluster:
+        with Cluster.connect(str(kubeconfig), namespace=args.namespace) as cluster:
             yield Target(cluster, sim.clock.now, _scaled_sleep(args.sim_speed),
                          registry_mirror=getattr(args, "registry_mirror", None) or sim.url)
 

@@ -10,14 +10,15 @@ from kubernetes.client import ApiClient
 from reconciler.model import DesiredMachineConfig, LiveState
 
 from . import events, read, registry_config, write
-from .api import KubeApi, RequestPolicy
-from .connect import load_configuration, new_api_client
+from .api import DEFAULT_NAMESPACE, KubeApi, RequestPolicy
+from .connect import load_configuration, new_api_client, own_namespace
 from .state import Memory
 
 
 class Cluster:
-    def __init__(self, api_client: ApiClient, policy: RequestPolicy | None = None) -> None:
-        self._api = KubeApi(api_client, policy)
+    def __init__(self, api_client: ApiClient, policy: RequestPolicy | None = None,
+                 namespace: str = DEFAULT_NAMESPACE) -> None:
+        self._api = KubeApi(api_client, policy, namespace)
         self._memory = Memory(self._api)
 
     @classmethod
@@ -26,9 +27,11 @@ class Cluster:
         kubeconfig: str | None = None,
         context: str | None = None,
         policy: RequestPolicy | None = None,
+        namespace: str | None = None,
     ) -> Cluster:
-        """kubeconfig None: $KUBECONFIG, ~/.kube/config, else the in-cluster service account."""
-        return cls(new_api_client(load_configuration(kubeconfig, context)), policy)
+        """kubeconfig None: $KUBECONFIG, the in-cluster service account, else ~/.kube/config.
+        namespace None: the pod's namespace in a cluster, else layering-reconciler."""
+        return cls(new_api_client(load_configuration(kubeconfig, context)), policy, own_namespace(namespace))
 
     @property
     def host(self) -> str:

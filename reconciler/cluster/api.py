@@ -16,6 +16,7 @@ import urllib3
 from kubernetes.client import ApiClient, AuthorizationV1Api, CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
+from reconciler import __version__
 from reconciler.errors import ClusterError, Transient
 
 from .errors import translate
@@ -23,6 +24,10 @@ from .errors import translate
 Obj = dict[str, Any]
 MCO_GROUP = "machineconfiguration.openshift.io"
 MCO_VERSION = "v1"
+FIELD_MANAGER = "layering-reconciler"  # named on every create, update and patch (managedFields show it)
+USER_AGENT = f"layering-reconciler/{__version__}"
+DEFAULT_NAMESPACE = "layering-reconciler"
+_WRITES = ("create_", "replace_", "patch_")  # the client methods that take field_manager
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,13 @@ class RequestPolicy:
 
 
 class KubeApi:
-    def __init__(self, api_client: ApiClient, policy: RequestPolicy | None = None) -> None:
+    """Every request goes through `read` or `write`; `namespace` is where our own objects live."""
+
+    def __init__(self, api_client: ApiClient, policy: RequestPolicy | None = None,
+                 namespace: str = DEFAULT_NAMESPACE) -> None:
+        api_client.user_agent = USER_AGENT
         self.client = api_client
+        self.namespace = namespace
         self.core = CoreV1Api(api_client)
         self.custom = CustomObjectsApi(api_client)
         self.policy = policy or RequestPolicy()
@@ -67,7 +77,7 @@ class KubeApi:
         delay = self.policy.retry_delay
         for attempt in range(1, self.policy.read_attempts + 1):
             try:
-                return self.write(subject, call, *args, **kwargs)
+                return self._send(subject, call, *args, **kwargs)
             except Transient:
                 if attempt == self.policy.read_attempts:
                     raise
@@ -77,6 +87,11 @@ class KubeApi:
 
     def write(self, subject: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Obj:
         """One request, never retried (a write may have landed even when the reply was lost)."""
+        if getattr(call, "__name__", "").startswith(_WRITES):
+            kwargs.setdefault("field_manager", FIELD_MANAGER)
+        return self._send(subject, call, *args, **kwargs)
+
+    def _send(self, subject: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Obj:
         try:
             response = call(*args, _preload_content=False, _request_timeout=self.policy.timeout, **kwargs)
             raw = response.data

@@ -1,23 +1,48 @@
-"""Find the cluster: an explicit kubeconfig, $KUBECONFIG, ~/.kube/config, else the in-cluster account.
+"""Find the cluster: an explicit kubeconfig, $KUBECONFIG, the in-cluster account, else ~/.kube/config.
 
-Each call builds its own `Configuration` (never the client's global default), so several clusters
-can live in one process.
+In a pod (KUBERNETES_SERVICE_HOST and the service account's token) the client's own in-cluster
+loader is used unchanged: the API server's address, its CA, and the token file, re-read as the
+kubelet rotates it. Each call builds its own `Configuration` (never the client's global default),
+so several clusters can live in one process.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from kubernetes import config as kube_config
 from kubernetes.client import ApiClient, Configuration
 from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.incluster_config import SERVICE_HOST_ENV_NAME, InClusterConfigLoader
 
 from reconciler.errors import InvalidInput
 
+from .api import DEFAULT_NAMESPACE
 from .errors import scrub
 
 DEFAULT_KUBECONFIG = "~/.kube/config"
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")  # token, ca.crt, namespace
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def in_cluster() -> bool:
+    """Running in a pod with a service account token mounted."""
+    return bool(os.environ.get(SERVICE_HOST_ENV_NAME)) and (SERVICE_ACCOUNT_DIR / "token").is_file()
+
+
+def own_namespace(explicit: str | None = None) -> str:
+    """Where our own objects live: --namespace, else the pod's namespace, else layering-reconciler."""
+    if explicit is not None:
+        if not _DNS_LABEL.fullmatch(explicit):
+            raise InvalidInput(f"--namespace {explicit!r}: not a valid namespace name (a DNS label)")
+        return explicit
+    try:
+        pod_namespace = (SERVICE_ACCOUNT_DIR / "namespace").read_text().strip()
+    except OSError:
+        return DEFAULT_NAMESPACE
+    return pod_namespace if _DNS_LABEL.fullmatch(pod_namespace) else DEFAULT_NAMESPACE
 
 
 def kubeconfig_candidates(kubeconfig: str | None) -> str | None:
@@ -33,6 +58,8 @@ def kubeconfig_candidates(kubeconfig: str | None) -> str | None:
     existing = [str(Path(p).expanduser()) for p in from_env if Path(p).expanduser().is_file()]
     if existing:
         return os.pathsep.join(existing)
+    if in_cluster():
+        return None
     home = Path(DEFAULT_KUBECONFIG).expanduser()
     return str(home) if home.is_file() else None
 
@@ -64,9 +91,15 @@ def _load_file(cfg: Configuration, path: str, context: str | None) -> None:
 def _load_in_cluster(cfg: Configuration, context: str | None) -> None:
     if context:
         raise InvalidInput(f"--context {context}: no kubeconfig found to take the context from")
+    loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
+        token_filename=str(SERVICE_ACCOUNT_DIR / "token"), cert_filename=str(SERVICE_ACCOUNT_DIR / "ca.crt"),
+        try_refresh_token=True)
     try:
-        kube_config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
-    except ConfigException:
+        loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
+    except ConfigException as exc:
+        if in_cluster():
+            raise InvalidInput(f"{SERVICE_ACCOUNT_DIR}: cannot use the in-cluster service account: "
+                               f"{_first_line(exc)}") from None
         raise InvalidInput(
             "no cluster configured: pass --kubeconfig PATH, set $KUBECONFIG, create ~/.kube/config, "
             "run inside a pod with a service account, or use --sim"

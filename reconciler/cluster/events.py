@@ -12,12 +12,11 @@ from kubernetes.client import CoreV1Event, V1EventSource, V1ObjectMeta, V1Object
 from reconciler.errors import ClusterError, NotFound
 
 from .api import MCO_GROUP, MCO_VERSION, KubeApi
-from .state import STATE_NAMESPACE, ensure_namespace
+from .state import ensure_namespace
 
 log = logging.getLogger(__name__)
-# Events about cluster-scoped objects may live in any namespace; ours go to our own, so writing them
-# needs no cluster-wide right (deploy/ grants `create` on events in this namespace only).
-EVENT_NAMESPACE = STATE_NAMESPACE
+# Events about cluster-scoped objects may live in any namespace; ours go to our own (api.namespace), so
+# writing them needs no cluster-wide right (deploy/ grants `create` on events in that namespace only).
 COMPONENT = "layering-reconciler"
 _MCO_KINDS = ("MachineConfig", "MachineConfigPool", "MachineConfigNode")
 
@@ -26,13 +25,13 @@ def _api_version(kind: str) -> str:
     return f"{MCO_GROUP}/{MCO_VERSION}" if kind in _MCO_KINDS else "v1"
 
 
-def _event(kind: str, name: str, reason: str, message: str, event_type: str,
+def _event(kind: str, name: str, reason: str, message: str, event_type: str, home: str,
            namespace: str | None = None) -> CoreV1Event:
     stamp = datetime.fromtimestamp(time.time(), tz=UTC)
     return CoreV1Event(
         api_version="v1",
         kind="Event",
-        metadata=V1ObjectMeta(name=f"{name}.{uuid.uuid4().hex[:16]}", namespace=namespace or EVENT_NAMESPACE),
+        metadata=V1ObjectMeta(name=f"{name}.{uuid.uuid4().hex[:16]}", namespace=namespace or home),
         involved_object=V1ObjectReference(kind=kind, name=name, namespace=namespace, api_version=_api_version(kind)),
         reason=reason,
         message=message[:1024],
@@ -50,8 +49,8 @@ def record_event(api: KubeApi, kind: str, name: str, reason: str, message: str, 
     """Never raises for cluster errors: an event that cannot be written is only logged. `namespace`:
     the involved object's (the event is written there); None for cluster-scoped objects."""
     def create() -> None:
-        api.write(f"{kind}/{name}", api.core.create_namespaced_event, namespace or EVENT_NAMESPACE,
-                  _event(kind, name, reason, message, event_type, namespace))
+        api.write(f"{kind}/{name}", api.core.create_namespaced_event, namespace or api.namespace,
+                  _event(kind, name, reason, message, event_type, api.namespace, namespace))
 
     try:
         try:

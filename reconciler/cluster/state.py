@@ -19,43 +19,44 @@ from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 from .api import KubeApi
 from .parse import meta
 
-STATE_NAMESPACE = "layering-reconciler"
 STATE_CONFIGMAP = "layering-reconciler-state"
 STATE_KEY = "state.json"
-SUBJECT = f"ConfigMap/{STATE_NAMESPACE}/{STATE_CONFIGMAP}"
 _LABELS = {MANAGED_BY_LABEL: MANAGED_BY_VALUE}
 
 
 class Memory:
-    """Load and save the document; remembers the resourceVersion it last saw."""
+    """Load and save the document (in the reconciler's own namespace); remembers the resourceVersion
+    it last saw."""
 
     def __init__(self, api: KubeApi) -> None:
         self._api = api
+        self._namespace = api.namespace
+        self._subject = f"ConfigMap/{self._namespace}/{STATE_CONFIGMAP}"
         self._resource_version: str | None = None  # None: never read; "": read, did not exist
         self._kept: dict[str, dict[str, str]] = {}  # labels/annotations others set (e.g. kubectl apply)
 
     def load(self) -> dict[str, Any]:
         try:
             cm = self._api.read(
-                SUBJECT, self._api.core.read_namespaced_config_map, STATE_CONFIGMAP, STATE_NAMESPACE
+                self._subject, self._api.core.read_namespaced_config_map, STATE_CONFIGMAP, self._namespace
             )
         except NotFound:
             self._resource_version = ""
             return {}
         self._resource_version = str(meta(cm).get("resourceVersion", ""))
         self._kept = {k: dict(meta(cm).get(k) or {}) for k in ("labels", "annotations")}
-        return _decode((cm.get("data") or {}).get(STATE_KEY))
+        return _decode((cm.get("data") or {}).get(STATE_KEY), self._subject)
 
     def save(self, doc: dict[str, Any]) -> None:
         """Create the ConfigMap when the last load found none (or nothing was loaded), else replace it."""
-        body = _config_map(json.dumps(doc, sort_keys=True, separators=(",", ":")), self._resource_version,
-                           self._kept)
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+        body = _config_map(text, self._namespace, self._resource_version, self._kept)
         if self._resource_version:
             saved = self._api.write(
-                SUBJECT,
+                self._subject,
                 self._api.core.replace_namespaced_config_map,
                 STATE_CONFIGMAP,
-                STATE_NAMESPACE,
+                self._namespace,
                 body,
             )
         else:
@@ -67,7 +68,7 @@ class Memory:
             return self._create_config_map(body)
         except Conflict as exc:  # AlreadyExists: someone else wrote it since our read
             raise Conflict(
-                f"{SUBJECT}: created by someone else since it was read; load it again",
+                f"{self._subject}: created by someone else since it was read; load it again",
                 exc.status,
                 exc.reason,
             ) from None
@@ -77,7 +78,7 @@ class Memory:
 
     def _create_config_map(self, body: V1ConfigMap) -> dict[str, Any]:
         return self._api.write(
-            SUBJECT, self._api.core.create_namespaced_config_map, STATE_NAMESPACE, body
+            self._subject, self._api.core.create_namespaced_config_map, self._namespace, body
         )
 
     def _ensure_namespace(self) -> None:
@@ -86,12 +87,13 @@ class Memory:
 
 def ensure_namespace(api: KubeApi) -> None:
     """Create our namespace (outside a cluster install, where deploy/ made it already)."""
-    namespace = V1Namespace(metadata=V1ObjectMeta(name=STATE_NAMESPACE, labels=dict(_LABELS)))
+    namespace = V1Namespace(metadata=V1ObjectMeta(name=api.namespace, labels=dict(_LABELS)))
     with contextlib.suppress(Conflict):  # created meanwhile: fine
-        api.write(f"Namespace/{STATE_NAMESPACE}", api.core.create_namespace, namespace)
+        api.write(f"Namespace/{api.namespace}", api.core.create_namespace, namespace)
 
 
-def _config_map(text: str, resource_version: str | None, kept: dict[str, dict[str, str]] | None = None) -> V1ConfigMap:
+def _config_map(text: str, namespace: str, resource_version: str | None,
+                kept: dict[str, dict[str, str]] | None = None) -> V1ConfigMap:
     """The whole ConfigMap; labels and annotations read from it are kept (a replace would drop them)."""
     kept = kept or {}
     return V1ConfigMap(
@@ -99,7 +101,7 @@ def _config_map(text: str, resource_version: str | None, kept: dict[str, dict[st
         kind="ConfigMap",
         metadata=V1ObjectMeta(
             name=STATE_CONFIGMAP,
-            namespace=STATE_NAMESPACE,
+            namespace=namespace,
             labels={**kept.get("labels", {}), **_LABELS},
             annotations=kept.get("annotations") or None,
             resource_version=resource_version or None,
@@ -108,13 +110,13 @@ def _config_map(text: str, resource_version: str | None, kept: dict[str, dict[st
     )
 
 
-def _decode(text: str | None) -> dict[str, Any]:
+def _decode(text: str | None, subject: str) -> dict[str, Any]:
     if not text:
         return {}
     try:
         doc = json.loads(text)
     except ValueError:
-        raise ClusterError(f"{SUBJECT}: {STATE_KEY} is not valid JSON; fix or delete the ConfigMap") from None
+        raise ClusterError(f"{subject}: {STATE_KEY} is not valid JSON; fix or delete the ConfigMap") from None
     if not isinstance(doc, dict):
-        raise ClusterError(f"{SUBJECT}: {STATE_KEY} must hold a JSON object")
+        raise ClusterError(f"{subject}: {STATE_KEY} must hold a JSON object")
     return doc

@@ -1,10 +1,12 @@
-"""`reconciler run`: one full pass per tick on apscheduler, backoff after failures, clean SIGTERM."""
+"""`reconciler run`: one full pass per tick on apscheduler, backoff after failures, clean SIGTERM,
+probes and metrics on one port, one log line per write and per pass (with JSON fields)."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,10 +14,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from reconciler.errors import ReconcilerError, UntrustedCommit
+from reconciler.logs import fields
+from reconciler.model import Change, mc_name_for_pool
 from reconciler.report import change_line
 
+from .health import Health, ProbeServer
 from .metrics import Metrics
-from .reconcile import Reconciler
+from .reconcile import PassResult, Reconciler
 
 log = logging.getLogger("reconciler")
 FIRST_RETRY = 5.0
@@ -37,11 +42,13 @@ class Loop:
     def __post_init__(self) -> None:
         self.scheduler = BlockingScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
         self.stopping = threading.Event()
+        self.health = Health(self.interval)
 
     def tick(self) -> None:
         if self.stopping.is_set():
             return
-        started = self.reconciler.clock()
+        self.health.pass_started()
+        started, wall = self.reconciler.clock(), time.monotonic()
         try:
             result = self.reconciler.reconcile(stop=self.stopping)
         except ReconcilerError as exc:
@@ -53,22 +60,32 @@ class Loop:
             self.failures += 1
             self.last_outcome = ("", "")  # the next good pass is news
             delay = self.backoff()
-            log.error("pass failed (%s); nothing deleted; retrying in %.0fs: %s",
-                      type(exc).__name__, delay, exc)
+            self.health.pass_failed(exc)
+            log.error("pass failed (%s); nothing deleted; retrying in %.0fs: %s", type(exc).__name__, delay, exc,
+                      extra=fields(error=type(exc).__name__, retry_seconds=delay,
+                                   duration_seconds=round(time.monotonic() - wall, 3)))
             self.metrics.pass_failed(type(exc).__name__)
             self._reschedule(delay)
             return
+        self.health.pass_succeeded()
         if self.failures:
             self.failures = 0
             self._reschedule(self.interval)
         self.metrics.pass_succeeded(result, self.reconciler.clock() - started)
+        self._log_pass(result, round(time.monotonic() - wall, 3))
+
+    def _log_pass(self, result: PassResult, seconds: float) -> None:
+        commit = result.plan.commit
         for change in result.changes:
-            log.info("%s", change_line(change))
+            log.info("%s", change_line(change), extra=fields(commit=commit, **change_fields(change)))
         # one line per pass that changed something; a steady state is logged once, then at debug level
-        steady = not result.changes and (result.plan.commit, result.decision.summary) == self.last_outcome
-        self.last_outcome = (result.plan.commit, result.decision.summary)
+        steady = not result.changes and (commit, result.decision.summary) == self.last_outcome
+        self.last_outcome = (commit, result.decision.summary)
         log.log(logging.DEBUG if steady else logging.INFO, "pass commit=%s changes=%d writes=%d %s",
-                result.plan.commit[:12], len(result.plan.changes), len(result.written), result.decision.summary)
+                commit[:12], len(result.plan.changes), len(result.written), result.decision.summary,
+                extra=fields(commit=commit, changes=len(result.plan.changes), writes=len(result.written),
+                             summary=result.decision.summary, halted=result.decision.halted,
+                             duration_seconds=seconds))
 
     def _refused(self, exc: UntrustedCommit) -> None:
         """Logged on every pass; one Warning Event per refused commit; counted in a metric."""
@@ -88,6 +105,7 @@ class Loop:
     def _reschedule(self, delay: float) -> None:
         if self.stopping.is_set():  # the scheduler is shutting down: there is no next pass to move
             return
+        self.health.next_pass_in(delay)
         self.scheduler.reschedule_job(JOB_ID, trigger=IntervalTrigger(seconds=self.interval))
         self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone() + timedelta(seconds=delay))
 
@@ -105,8 +123,25 @@ class Loop:
         return 0
 
 
-def run_forever(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:
+def change_fields(change: Change) -> dict[str, str]:
+    """The log fields of one change: action, pool and MachineConfig."""
+    if change.kind == "MachineConfigPool":
+        return {"action": change.verb.value, "pool": change.name}
+    return {"action": change.verb.value, "pool": change.name.removeprefix(mc_name_for_pool("")),
+            "MachineConfig": change.name}
+
+
+def run_forever(reconciler: Reconciler, *, interval: float, metrics_port: int | None,
+                metrics_address: str = "0.0.0.0") -> int:
+    """The loop until SIGTERM, with /metrics, /healthz and /readyz on `metrics_port` when given."""
     loop = Loop(reconciler, interval)
+    probes = None
     if metrics_port is not None:
-        loop.metrics.serve(metrics_port)
-    return loop.run()
+        probes = ProbeServer(loop.metrics.registry, loop.health, metrics_port, metrics_address).start()
+        log.info("serving /metrics, /healthz and /readyz on %s:%d", metrics_address, probes.port,
+                 extra=fields(port=probes.port))
+    try:
+        return loop.run()
+    finally:
+        if probes is not None:
+            probes.stop()

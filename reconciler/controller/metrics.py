@@ -1,10 +1,10 @@
-"""Prometheus metrics for `reconciler run`."""
+"""Prometheus metrics for `reconciler run` (served with the probes by health.ProbeServer)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
     from .reconcile import PassResult
@@ -34,6 +34,3 @@ class Metrics:
 
     def pass_failed(self, reason: str) -> None:
         self.passes.labels(reason).inc()
-
-    def serve(self, port: int) -> None:
-        start_http_server(port, registry=self.registry)

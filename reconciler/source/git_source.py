@@ -26,7 +26,7 @@ from gitdb.exc import BadName, BadObject
 
 from reconciler.errors import SourceError
 from reconciler.model import Snapshot, Verification
-from reconciler.source.gitcmd import GitFailure, auth_env, describe_fetch_failure, git_env, run_git
+from reconciler.source.gitcmd import GitFailure, SshOptions, auth_env, describe_fetch_failure, git_env, run_git
 from reconciler.source.tree import read_commit_files
 from reconciler.source.urls import cache_key, is_url, redact, redact_text
 from reconciler.source.verify import Verifier
@@ -57,8 +57,9 @@ class GitSource:
     """
 
     def __init__(self, source: str, cache_dir: Path | None = None, token: str | None = None,
-                 verifier: Verifier | None = None) -> None:
+                 verifier: Verifier | None = None, ssh: SshOptions | None = None) -> None:
         self.source = source
+        self._ssh = ssh
         self.display = redact(source)
         self._url, user, password = _split_credentials(source, self.display)
         explicit = token if token is not None else (os.environ.get("GIT_TOKEN") or None)
@@ -247,7 +248,7 @@ class GitSource:
 
     def _git(self, args: list[str], repo: Repo | None) -> str:
         cwd = Path(repo.git_dir) if repo is not None else None
-        with auth_env(self._url if is_url(self._url) else None, self._token, self._user) as env:
+        with auth_env(self._url if is_url(self._url) else None, self._token, self._user, self._ssh) as env:
             return run_git(args, cwd, env)
 
     def _clean(self, text: str) -> str:

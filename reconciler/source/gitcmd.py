@@ -10,12 +10,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
+import shlex
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from reconciler.errors import InvalidInput
 from reconciler.source.urls import http_base
 
 FETCH_TIMEOUT_SECONDS = 300.0
@@ -75,11 +79,52 @@ class GitFailure(Exception):
         return any(marker in low for marker in _CORRUPT_MARKERS)
 
 
+@dataclass(frozen=True)
+class SshOptions:
+    """How git's ssh authenticates, the way Flux does it: one key file, one known_hosts file.
+
+    With a key: only that key (`IdentitiesOnly`, no agent, no ~/.ssh keys). With a known_hosts
+    file: only its host keys. Host keys are always checked strictly: an unknown or changed key
+    is refused, never learned.
+    """
+
+    key_file: Path | None = None
+    known_hosts_file: Path | None = None
+
+    def checked(self) -> SshOptions:
+        """Self, once both named files are readable; InvalidInput naming the file otherwise."""
+        for path, what in ((self.key_file, "SSH key"), (self.known_hosts_file, "known_hosts")):
+            if path is None:
+                continue
+            try:
+                with path.open("rb"):
+                    pass
+            except OSError as exc:
+                raise InvalidInput(f"{path}: cannot read the {what} file: {exc.strerror}") from None
+        return self
+
+    def command(self) -> str:
+        """The GIT_SSH_COMMAND."""
+        words = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"]
+        if self.key_file is not None:
+            words += ["-i", _ssh_path(self.key_file), "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none"]
+        if self.known_hosts_file is not None:
+            known_hosts = f'UserKnownHostsFile="{_ssh_path(self.known_hosts_file)}"'
+            words += ["-o", known_hosts, "-o", "GlobalKnownHostsFile=/dev/null"]
+        return shlex.join(words)
+
+
+def _ssh_path(path: Path) -> str:
+    """A path as ssh reads it in an option: `%` would start one of its tokens (`%h`, `%u`)."""
+    return str(path).replace("%", "%%")
+
+
 _PRIVATE_ENV = ("GIT_TOKEN",)  # our own inputs, never passed on to git
 
 
-def git_env() -> dict[str, str]:
-    """Environment additions for every git call: never prompt, English messages, batch ssh."""
+def git_env(ssh: SshOptions | None = None) -> dict[str, str]:
+    """Environment additions for every git call: never prompt, English messages; ssh authenticates as
+    `ssh` says (else the user's ssh setup, non-interactively)."""
     env = {
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_HTTP_LOW_SPEED_LIMIT": "1",
@@ -87,15 +132,19 @@ def git_env() -> dict[str, str]:
         "LC_ALL": "C",
         "LANGUAGE": "C",
     }
-    if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
+    if ssh is not None:
+        env["GIT_SSH_COMMAND"] = ssh.command()
+        env["GIT_SSH_VARIANT"] = "ssh"
+    elif "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
     return env
 
 
 @contextlib.contextmanager
-def auth_env(url: str | None, token: str | None, user: str | None = None) -> Iterator[dict[str, str]]:
-    """git_env(), plus for an http(s) `url` with a token the private config file holding its header."""
-    env = git_env()
+def auth_env(url: str | None, token: str | None, user: str | None = None,
+             ssh: SshOptions | None = None) -> Iterator[dict[str, str]]:
+    """git_env(ssh), plus for an http(s) `url` with a token the private config file holding its header."""
+    env = git_env(ssh)
     base = http_base(url) if url else None
     if not (token and base):
         yield env
@@ -142,8 +191,32 @@ def _text(stderr: bytes) -> str:
     return stderr.decode(errors="replace").strip()
 
 
+_UNKNOWN_HOST_KEY = re.compile(r"No \S+ host key is known for (\S+) and you have requested strict checking")
+_CHANGED_HOST_KEY = re.compile(r"Host key for (\S+) has changed and you have requested strict checking")
+_NO_USER = re.compile(r"No user exists for uid (\d+)")
+
+
+def describe_ssh_failure(stderr: str) -> str | None:
+    """What ssh refused, naming the host, or None when ssh did not refuse on its own."""
+    if found := _CHANGED_HOST_KEY.search(stderr):
+        return (f"host key verification failed: the host key of {found.group(1)} has CHANGED since it "
+                "was recorded in known_hosts (someone may be intercepting the connection); nothing was "
+                "fetched. If the server's key really changed, replace its known_hosts entry")
+    if found := _UNKNOWN_HOST_KEY.search(stderr):
+        return (f"host key verification failed: {found.group(1)} is not in the known_hosts file; nothing "
+                "was fetched. Add its key (ssh-keyscan, checked out of band) to the known_hosts file")
+    if "host key verification failed" in stderr.lower():
+        return "host key verification failed: the server's key is not in the known_hosts file"
+    if found := _NO_USER.search(stderr):
+        return (f"ssh cannot run as uid {found.group(1)}: the uid has no /etc/passwd entry (CRI-O, as "
+                "OpenShift runs it, adds one; elsewhere run the image as a uid it knows, e.g. 1001)")
+    return None
+
+
 def describe_fetch_failure(stderr: str) -> str:
     """A short reason (`authentication failed: …`) from git's stderr; the caller redacts it."""
+    if ssh := describe_ssh_failure(stderr):
+        return ssh
     low = stderr.lower()
     detail = _main_line(stderr)
     for label, markers in (

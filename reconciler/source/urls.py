@@ -15,6 +15,12 @@ def is_url(source: str) -> bool:
     return "://" in source or bool(_SCP_LIKE.match(source))
 
 
+def is_ssh_url(source: str) -> bool:
+    """`ssh://…`, `git+ssh://…`, `ssh+git://…` or scp-like `user@host:path`: fetched by the ssh program."""
+    scheme = source.split("://", 1)[0].lower() if "://" in source else ""
+    return "ssh" in scheme.split("+") if scheme else bool(_SCP_LIKE.match(source))
+
+
 def redact(url: str) -> str:
     """The URL without passwords, tokens or query strings, fit for messages and cache keys.
 
