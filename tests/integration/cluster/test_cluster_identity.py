@@ -13,7 +13,7 @@ from cluster_world import FAST, HOTFIX, World
 from proxykit import RecordingProxy, self_signed_certificate
 
 from mcosim.kubeconfig import write_kubeconfig
-from mcosim.resources import CONFIGMAPS, NAMESPACES
+from mcosim.resources import CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, CONFIGMAPS, NAMESPACES, SERVICE_ACCOUNTS
 from reconciler import __version__
 from reconciler.cluster import Cluster, connect
 from reconciler.errors import InvalidInput
@@ -25,7 +25,6 @@ from reconciler.model import (
 )
 
 HOTFIX2 = "quay.io/my-registry/rhcos-hotfix@sha256:" + "2" * 64
-SA_TOKEN = "sa-token-0123456789abcdef"
 
 
 def ours(image: str) -> DesiredMachineConfig:
@@ -62,10 +61,28 @@ def test_every_write_names_the_field_manager_and_every_request_the_user_agent(
     seen = proxy.requests()
     assert {r.method for r in seen} == {"GET", "POST", "PUT", "PATCH", "DELETE"}
     assert {r.headers.get("user-agent") for r in seen} == {f"layering-reconciler/{__version__}"}
-    writes = [r for r in seen if r.method in ("POST", "PUT", "PATCH")]
+    reviews = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"  # questions, not writes
+    writes = [r for r in seen if r.method in ("POST", "PUT", "PATCH") and r.path != reviews]
     assert len(writes) == 8  # ConfigMap (no namespace yet), namespace, ConfigMap, its update, 2 MCs, pool, event
     assert all(r.query.get("fieldManager") == "layering-reconciler" for r in writes), writes
     assert all("fieldManager" not in r.query for r in seen if r.method in ("GET", "DELETE"))
+
+
+def pod_token(world: World) -> str:
+    """A token the simulator issues to a ServiceAccount of the pod's namespace, bound to a role that may
+    do everything (this test is about how the token is sent, not about RBAC: tests/integration/rbac/)."""
+    namespace, name = "gitops-system", "layering-reconciler"
+    with world.store.lock:
+        world.store.create(NAMESPACES, {"metadata": {"name": namespace}})
+        account = world.store.create(SERVICE_ACCOUNTS, {"metadata": {"name": name, "namespace": namespace}})
+        world.store.create(CLUSTER_ROLES, {"metadata": {"name": "everything"},
+                                           "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]})
+        world.store.create(CLUSTER_ROLE_BINDINGS, {
+            "metadata": {"name": "everything"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "everything"},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}]})
+    token, _ = world.server.auth.issue(namespace, name, account["metadata"]["uid"], 3600)
+    return str(token)
 
 
 @pytest.fixture
@@ -76,7 +93,7 @@ def pod(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     recording = RecordingProxy(world.server.url, certificate)
     account = tmp_path / "serviceaccount"
     account.mkdir()
-    (account / "token").write_text(SA_TOKEN)
+    (account / "token").write_text(pod_token(world))
     (account / "ca.crt").write_text(certificate[0].read_text())
     (account / "namespace").write_text("gitops-system\n")
     monkeypatch.setattr(connect, "SERVICE_ACCOUNT_DIR", account)
@@ -94,7 +111,8 @@ def test_in_cluster_the_service_account_is_used_unchanged(world: World, pod: Rec
         assert cluster.read_live(now=0.0).pool("worker") is not None  # TLS verified against ca.crt
         cluster.save_memory({"v": 1})
     # the client's loader writes "bearer" (the API server takes the scheme in any case)
-    assert {r.headers.get("authorization", "").lower() for r in pod.requests()} == {f"bearer {SA_TOKEN}"}
+    token = (connect.SERVICE_ACCOUNT_DIR / "token").read_text()
+    assert {r.headers.get("authorization", "").lower() for r in pod.requests()} == {f"bearer {token.lower()}"}
     # its own objects live in the pod's namespace
     state = world.store.get(CONFIGMAPS, "layering-reconciler-state", "gitops-system")
     assert state["data"] == {"state.json": '{"v":1}'}
