@@ -15,7 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from reconciler.errors import ReconcilerError, UntrustedCommit
 from reconciler.logs import fields
-from reconciler.model import Change, mc_name_for_pool
+from reconciler.model import Change, Verb, mc_name_for_pool
 from reconciler.report import change_line
 
 from .health import Health, ProbeServer
@@ -123,12 +123,17 @@ class Loop:
         return 0
 
 
+# a change's `action` log field, in the plan's words (`plan -o json` actions)
+_ACTIONS = {Verb.CREATED: "create", Verb.UPDATED: "update", Verb.DELETED: "delete", Verb.RESTORED: "rollback",
+            Verb.PAUSED: "pause", Verb.UNPAUSED: "unpause", Verb.UNCHANGED: "unchanged", Verb.SKIPPED: "skip"}
+
+
 def change_fields(change: Change) -> dict[str, str]:
     """The log fields of one change: action, pool and MachineConfig."""
+    action = _ACTIONS[change.verb]
     if change.kind == "MachineConfigPool":
-        return {"action": change.verb.value, "pool": change.name}
-    return {"action": change.verb.value, "pool": change.name.removeprefix(mc_name_for_pool("")),
-            "MachineConfig": change.name}
+        return {"action": action, "pool": change.name}
+    return {"action": action, "pool": change.name.removeprefix(mc_name_for_pool("")), "MachineConfig": change.name}
 
 
 def run_forever(reconciler: Reconciler, *, interval: float, metrics_port: int | None,
