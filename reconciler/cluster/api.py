@@ -100,7 +100,7 @@ class KubeApi:
         return _parse(raw, subject)
 
     def close(self) -> None:
-        self.client.close()  # type: ignore[no-untyped-call]
+        self.client.close()
 
 
 def _parse(raw: bytes, subject: str) -> Obj:

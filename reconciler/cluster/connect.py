@@ -79,7 +79,7 @@ def load_configuration(kubeconfig: str | None = None, context: str | None = None
 def _load_file(cfg: Configuration, path: str, context: str | None) -> None:
     shown = path if os.pathsep not in path else "$KUBECONFIG"
     try:
-        kube_config.load_kube_config(  # type: ignore[no-untyped-call]
+        kube_config.load_kube_config(
             config_file=path, context=context, client_configuration=cfg, persist_config=False
         )
     except ConfigException as exc:
@@ -91,11 +91,11 @@ def _load_file(cfg: Configuration, path: str, context: str | None) -> None:
 def _load_in_cluster(cfg: Configuration, context: str | None) -> None:
     if context:
         raise InvalidInput(f"--context {context}: no kubeconfig found to take the context from")
-    loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
+    loader = InClusterConfigLoader(
         token_filename=str(SERVICE_ACCOUNT_DIR / "token"), cert_filename=str(SERVICE_ACCOUNT_DIR / "ca.crt"),
         try_refresh_token=True)
     try:
-        loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
+        loader.load_and_set(cfg)
     except ConfigException as exc:
         if in_cluster():
             raise InvalidInput(f"{SERVICE_ACCOUNT_DIR}: cannot use the in-cluster service account: "

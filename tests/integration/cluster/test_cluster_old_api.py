@@ -30,7 +30,7 @@ WORKER = {
     },
     "status": {"configuration": {"name": "rendered-worker-b"}},
 }
-NODE = {
+NODE: dict[str, Any] = {
     "metadata": {
         "name": "worker-0",
         "labels": {"node-role.kubernetes.io/worker": ""},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 import pytest
 from testkit import BASE_4163 as BASE
@@ -60,7 +60,8 @@ class _TokenRegistry(BaseHTTPRequestHandler):
     """Answers 401 with a Bearer challenge, hands out an anonymous token, then serves one manifest."""
 
     def do_GET(self) -> None:
-        port = self.server.server_address[1]
+        assert isinstance(self.server, HTTPServer)
+        port = self.server.server_port
         if self.path.startswith("/token?"):
             assert "scope=repository%3Amy-registry%2Frhcos-hotfix%3Apull" in self.path
             self._reply(200, {"token": "anon-token"})

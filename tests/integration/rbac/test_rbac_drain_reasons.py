@@ -5,7 +5,6 @@ still reads the cluster and says how to see the reason; with it, the reason name
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import yaml
 from rbac_world import DEPLOY, deploy_objects, install
@@ -13,6 +12,7 @@ from test_rbac_least_privilege import admin, as_account, worker_mc
 
 from mcosim import Simulator
 from reconciler.cluster.read import DRAIN_REASON_HIDDEN
+from reconciler.model import NodeState
 
 
 def _draining_worker(sim: Simulator, tmp_path: Path) -> str:
@@ -25,7 +25,7 @@ def _draining_worker(sim: Simulator, tmp_path: Path) -> str:
     return node
 
 
-def _nodes(sim: Simulator, tmp_path: Path) -> Any:
+def _nodes(sim: Simulator, tmp_path: Path) -> tuple[NodeState, ...]:
     with as_account(sim, tmp_path) as cluster:
         return cluster.read_live(0.0).nodes
 

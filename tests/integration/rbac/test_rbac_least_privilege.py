@@ -199,7 +199,7 @@ def sim_api_client(sim: Simulator, tmp_path: Path) -> client.CoreV1Api:
     """The plain typed client as the account (for requests the reconciler never makes)."""
     kubeconfig = sa_kubeconfig(sim, tmp_path / "raw.kubeconfig", token_of(sim))
     configuration = client.Configuration()
-    config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)  # type: ignore[no-untyped-call]
+    config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
     return client.CoreV1Api(client.ApiClient(configuration))
 
 

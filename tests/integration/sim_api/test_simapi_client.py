@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kube_results import as_dict, list_meta, meta, name_of, node_info
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
@@ -37,6 +38,10 @@ def custom(api_client: client.ApiClient) -> client.CustomObjectsApi:
     return client.CustomObjectsApi(api_client)
 
 
+def eviction(name: str) -> client.V1Eviction:
+    return client.V1Eviction(metadata=client.V1ObjectMeta(name=name))
+
+
 def later(seconds: float, action: Any) -> threading.Timer:
     timer = threading.Timer(seconds, action)
     timer.start()
@@ -46,21 +51,22 @@ def later(seconds: float, action: Any) -> threading.Timer:
 # ---- core types ----------------------------------------------------------------------------------
 def test_list_read_and_strategic_patch_nodes(core: client.CoreV1Api, store: Store) -> None:
     nodes = core.list_node(label_selector="node-role.kubernetes.io/worker")
-    assert [n.metadata.name for n in nodes.items] == ["worker-0", "worker-1"]
-    assert nodes.metadata.resource_version == store.resource_version
-    assert core.read_node("master-0").status.node_info.kubelet_version == "v1.29.5+29c9a2d"
+    assert [name_of(n) for n in nodes.items] == ["worker-0", "worker-1"]
+    assert list_meta(nodes).resource_version == store.resource_version
+    assert node_info(core.read_node("master-0")).kubelet_version == "v1.29.5+29c9a2d"
     body = {"metadata": {"labels": {"extra": "yes"}}, "spec": {"unschedulable": True}}
     patched = core.patch_node("worker-0", body)
-    assert patched.metadata.labels["extra"] == "yes"
-    assert patched.metadata.labels["kubernetes.io/hostname"] == "worker-0"  # maps merge
-    assert patched.spec.unschedulable is True
+    labels = meta(patched).labels or {}
+    assert labels["extra"] == "yes"
+    assert labels["kubernetes.io/hostname"] == "worker-0"  # maps merge
+    assert patched.spec is not None and patched.spec.unschedulable is True
     core.patch_node("worker-0", {"spec": {"unschedulable": None}})
     assert "unschedulable" not in store.get(NODES, "worker-0")["spec"]
 
 
 def test_pods_by_field_selector_and_namespaces(core: client.CoreV1Api) -> None:
     on_node = core.list_pod_for_all_namespaces(field_selector="spec.nodeName=worker-0")
-    assert sorted(p.metadata.name for p in on_node.items) == ["db-0", "web-0"]
+    assert sorted(name_of(p) for p in on_node.items) == ["db-0", "web-0"]
     assert core.list_namespaced_pod("openshift-machine-config-operator").items == []
     with pytest.raises(ApiException) as missing:
         core.read_namespaced_pod("web-0", "kube-node-lease")
@@ -69,11 +75,11 @@ def test_pods_by_field_selector_and_namespaces(core: client.CoreV1Api) -> None:
 
 def test_list_with_limit_pages_through_continue_tokens(core: client.CoreV1Api) -> None:
     first = core.list_node(limit=2)
-    assert [n.metadata.name for n in first.items] == ["master-0", "worker-0"]
-    assert first.metadata.remaining_item_count == 1
-    rest = core.list_node(limit=2, _continue=first.metadata._continue)
-    assert [n.metadata.name for n in rest.items] == ["worker-1"]
-    assert rest.metadata._continue is None
+    assert [name_of(n) for n in first.items] == ["master-0", "worker-0"]
+    assert list_meta(first).remaining_item_count == 1
+    rest = core.list_node(limit=2, _continue=list_meta(first)._continue)
+    assert [name_of(n) for n in rest.items] == ["worker-1"]
+    assert list_meta(rest)._continue is None
 
 
 def test_watch_nodes_streams_added_then_modified(core: client.CoreV1Api, store: Store) -> None:
@@ -119,7 +125,10 @@ def test_watch_from_a_compacted_resource_version_gets_410() -> None:
     store = Store(VirtualClock(), history=2)
     store.create(MACHINE_CONFIGS, machine_config("00-worker"))
     for i in range(6):
-        store.modify(MACHINE_CONFIGS, "00-worker", lambda o, i=i: o["metadata"].update(labels={"n": str(i)}))
+        def relabel(obj: dict[str, Any], n: str = str(i)) -> None:
+            obj["metadata"].update(labels={"n": n})
+
+        store.modify(MACHINE_CONFIGS, "00-worker", relabel)
     server = ApiServer(store)
     server.start()
     try:
@@ -135,22 +144,22 @@ def test_watch_from_a_compacted_resource_version_gets_410() -> None:
 
 
 def test_custom_object_create_replace_patch_delete(custom: client.CustomObjectsApi, store: Store) -> None:
-    created = custom.create_cluster_custom_object(GROUP, VERSION, "machineconfigs", machine_config("99-x"))
+    created = as_dict(custom.create_cluster_custom_object(GROUP, VERSION, "machineconfigs", machine_config("99-x")))
     assert created["metadata"]["generation"] == 1 and created["metadata"]["uid"]
     created["spec"]["kernelArguments"] = ["nosmt"]
-    replaced = custom.replace_cluster_custom_object(GROUP, VERSION, "machineconfigs", "99-x", created)
+    replaced = as_dict(custom.replace_cluster_custom_object(GROUP, VERSION, "machineconfigs", "99-x", created))
     assert replaced["metadata"]["generation"] == 2
     with pytest.raises(ApiException) as conflict:
         custom.replace_cluster_custom_object(GROUP, VERSION, "machineconfigs", "99-x", created)  # stale rv
-    assert conflict.value.status == 409 and '"reason":"Conflict"' in conflict.value.body
-    patched = custom.patch_cluster_custom_object(GROUP, VERSION, "machineconfigs", "99-x",
-                                                 {"spec": {"fips": True}})
+    assert conflict.value.status == 409 and '"reason":"Conflict"' in (conflict.value.body or "")
+    patched = as_dict(custom.patch_cluster_custom_object(GROUP, VERSION, "machineconfigs", "99-x",
+                                                         {"spec": {"fips": True}}))
     assert patched["spec"]["fips"] is True and patched["spec"]["kernelArguments"] == ["nosmt"]
     ops = [{"op": "replace", "path": "/spec/kernelArguments/0", "value": "mitigations=off"}]
-    patched = custom.patch_cluster_custom_object(GROUP, VERSION, "machineconfigs", "99-x", ops,
-                                                 _content_type="application/json-patch+json")
+    patched = as_dict(custom.patch_cluster_custom_object(GROUP, VERSION, "machineconfigs", "99-x", ops,
+                                                         _content_type="application/json-patch+json"))
     assert patched["spec"]["kernelArguments"] == ["mitigations=off"]
-    deleted = custom.delete_cluster_custom_object(GROUP, VERSION, "machineconfigs", "99-x")
+    deleted = as_dict(custom.delete_cluster_custom_object(GROUP, VERSION, "machineconfigs", "99-x"))
     assert deleted["metadata"]["name"] == "99-x"
     assert store.try_get(MACHINE_CONFIGS, "99-x") is None
 
@@ -168,8 +177,8 @@ def test_stale_resource_version_in_a_merge_patch_conflicts(custom: client.Custom
 
 def test_dry_run_writes_nothing(custom: client.CustomObjectsApi, store: Store) -> None:
     rv = store.resource_version
-    made = custom.create_cluster_custom_object(GROUP, VERSION, "machineconfigs", machine_config("99-d"),
-                                               dry_run="All")
+    made = as_dict(custom.create_cluster_custom_object(GROUP, VERSION, "machineconfigs", machine_config("99-d"),
+                                                       dry_run="All"))
     assert made["metadata"]["name"] == "99-d"
     custom.patch_cluster_custom_object(GROUP, VERSION, "machineconfigs", "00-worker",
                                        {"spec": {"fips": True}}, dry_run="All")
@@ -180,7 +189,7 @@ def test_dry_run_writes_nothing(custom: client.CustomObjectsApi, store: Store) -
 
 
 def test_status_subresource_separates_spec_and_status(custom: client.CustomObjectsApi, store: Store) -> None:
-    status = custom.get_cluster_custom_object_status(GROUP, VERSION, "machineconfigpools", "worker")
+    status = as_dict(custom.get_cluster_custom_object_status(GROUP, VERSION, "machineconfigpools", "worker"))
     assert status["status"]["machineCount"] == 2
     custom.patch_cluster_custom_object_status(GROUP, VERSION, "machineconfigpools", "worker",
                                               {"spec": {"paused": True}, "status": {"machineCount": 3}})
@@ -198,11 +207,11 @@ def test_eviction_201_and_429(core: client.CoreV1Api, store: Store) -> None:
         metadata=client.V1ObjectMeta(name="web-0", namespace="default")))
     assert store.try_get(PODS, "web-0", "default") is None
     with pytest.raises(ApiException) as blocked:
-        core.create_namespaced_pod_eviction("db-0", "default", {"metadata": {"name": "db-0"}})
+        core.create_namespaced_pod_eviction("db-0", "default", eviction("db-0"))
     assert blocked.value.status == 429
-    assert "Cannot evict pod as it would violate the pod's disruption budget." in blocked.value.body
+    assert "Cannot evict pod as it would violate the pod's disruption budget." in (blocked.value.body or "")
     store.create(PODS, pod("db-1", "worker-1", {"app": "db"}))
-    core.create_namespaced_pod_eviction("db-0", "default", {"metadata": {"name": "db-0"}})
+    core.create_namespaced_pod_eviction("db-0", "default", eviction("db-0"))
     assert store.try_get(PODS, "db-0", "default") is None
 
 
@@ -212,10 +221,10 @@ def test_eviction_spends_a_pdb_status_budget(core: client.CoreV1Api, store: Stor
 
     store.create(PODS, pod("db-1", "worker-1", {"app": "db"}))
     store.modify(PDBS, "db", allow_one, namespace="default", subresource="status")
-    core.create_namespaced_pod_eviction("db-0", "default", {"metadata": {"name": "db-0"}})
+    core.create_namespaced_pod_eviction("db-0", "default", eviction("db-0"))
     assert store.get(PDBS, "db", "default")["status"]["disruptionsAllowed"] == 0
     with pytest.raises(ApiException) as blocked:
-        core.create_namespaced_pod_eviction("db-1", "default", {"metadata": {"name": "db-1"}})
+        core.create_namespaced_pod_eviction("db-1", "default", eviction("db-1"))
     assert blocked.value.status == 429
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kube_results import as_dict, meta, name_of, node_info
 from kubernetes import client, config
 from simmco_helpers import BAD_IMAGE, HOTFIX1, layer_mc
 from testkit import kubectl_binary
@@ -48,8 +49,12 @@ def wait_for(check: Any, seconds: float = 60.0) -> Any:
     raise AssertionError("condition not reached in time")
 
 
+def get_object(custom: client.CustomObjectsApi, plural: str, name: str) -> dict[str, Any]:
+    return as_dict(custom.get_cluster_custom_object(GROUP, VERSION, plural, name))
+
+
 def pool_condition(custom: client.CustomObjectsApi, pool: str, ctype: str) -> str | None:
-    obj = custom.get_cluster_custom_object(GROUP, VERSION, "machineconfigpools", pool)
+    obj = get_object(custom, "machineconfigpools", pool)
     return next((c["status"] for c in obj["status"]["conditions"] if c["type"] == ctype), None)
 
 
@@ -59,14 +64,14 @@ def test_docs_procedure_with_the_kubernetes_client(served: tuple[Simulator, Path
     custom, core = client.CustomObjectsApi(api), client.CoreV1Api(api)
     workers = core.list_node(label_selector="node-role.kubernetes.io/worker=").items
     assert len(workers) == 3 and all(
-        n.status.node_info.os_image.startswith("Red Hat Enterprise Linux CoreOS") for n in workers
+        (node_info(n).os_image or "").startswith("Red Hat Enterprise Linux CoreOS") for n in workers
     )
-    before = custom.get_cluster_custom_object(GROUP, VERSION, "machineconfigpools", "worker")
+    before = get_object(custom, "machineconfigpools", "worker")
     before_name = before["status"]["configuration"]["name"]
     custom.create_cluster_custom_object(GROUP, VERSION, "machineconfigs", layer_mc(HOTFIX1))
 
     def updated_to_new() -> bool:
-        pool = custom.get_cluster_custom_object(GROUP, VERSION, "machineconfigpools", "worker")
+        pool = get_object(custom, "machineconfigpools", "worker")
         name = pool["status"].get("configuration", {}).get("name")
         return (
             name != before_name
@@ -75,15 +80,15 @@ def test_docs_procedure_with_the_kubernetes_client(served: tuple[Simulator, Path
         )
 
     wait_for(updated_to_new)
-    rendered = custom.get_cluster_custom_object(GROUP, VERSION, "machineconfigpools", "worker")["status"]
-    mc = custom.get_cluster_custom_object(GROUP, VERSION, "machineconfigs", rendered["configuration"]["name"])
+    rendered = get_object(custom, "machineconfigpools", "worker")["status"]
+    mc = get_object(custom, "machineconfigs", rendered["configuration"]["name"])
     assert mc["spec"]["osImageURL"] == HOTFIX1
     for node in workers:
-        assert HOTFIX1 in sim.rpm_ostree_status(node.metadata.name)
+        assert HOTFIX1 in sim.rpm_ostree_status(name_of(node))
     custom.delete_cluster_custom_object(GROUP, VERSION, "machineconfigs", "os-layer-custom")
     wait_for(
         lambda: (
-            custom.get_cluster_custom_object(GROUP, VERSION, "machineconfigpools", "worker")["status"]
+            get_object(custom, "machineconfigpools", "worker")["status"]
             .get("configuration", {})
             .get("name")
             == before_name
@@ -102,7 +107,7 @@ def test_unknown_digest_over_http_degrades_the_pool(served: tuple[Simulator, Pat
         .list_node(label_selector="node-role.kubernetes.io/worker")
         .items
     )
-    states = [n.metadata.annotations["machineconfiguration.openshift.io/state"] for n in nodes]
+    states = [(meta(n).annotations or {})["machineconfiguration.openshift.io/state"] for n in nodes]
     assert states.count("Degraded") == 1 and states.count("Done") == 2
 
 

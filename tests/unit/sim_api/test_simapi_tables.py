@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mcosim.api.tables import age_since, human_duration, node_roles, node_status, table, wants_table
+from mcosim.api.columns import age_since, human_duration
+from mcosim.api.tables import node_roles, node_status, table, wants_table
 
 
 @pytest.mark.parametrize(("seconds", "shown"), [
