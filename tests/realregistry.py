@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 from ocilayout import Image, Layout
+from testkit import JsonHandler
 
 from reconciler.images import AuthFile
 
@@ -187,26 +188,15 @@ class TokenService:
         service = self
         expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
                 if self.headers.get("Authorization") != expected:
-                    self._reply(401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]})
+                    self.reply_json(401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]})
                     return
                 scope = query.get("scope", "")
                 service.issued.append(scope)
-                self._reply(200, {"token": service.token(scope)})
-
-            def _reply(self, code: int, body: object) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
+                self.reply_json(200, {"token": service.token(scope)})
 
         return Handler
 

@@ -3,12 +3,14 @@ a cluster port that kills a pass before or after any write (for resume and chaos
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -122,3 +124,20 @@ class CrashingCluster:
         if dies:
             raise Crash(f"killed after write {self.count} ({what})")
         return done
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet request handler for the small HTTP servers tests stand up (registries, APIs, hooks)."""
+
+    def reply_json(self, code: int, body: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass

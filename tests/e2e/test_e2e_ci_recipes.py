@@ -15,14 +15,14 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_support import Cli, LocalSim, Repo, binding_yaml, policy_yaml
 from ruamel.yaml import YAML
-from testkit import HOTFIX1, HOTFIX2
+from testkit import HOTFIX1, HOTFIX2, JsonHandler
 
 from reconciler.report.review import MARKER
 
@@ -83,40 +83,29 @@ def test_github_actions_validate_and_plan_steps(cli: Cli, local_sim: LocalSim, c
     _assert_review((clone / "plan.md").read_text(), local_sim)
 
 
-class _Notes(BaseHTTPRequestHandler):
+class _Notes(JsonHandler):
     """GitLab's merge request notes API, as far as the recipe uses it."""
 
     notes: list[dict[str, Any]] = []
     calls: list[str] = []
 
     def do_GET(self) -> None:
-        self._answer(200, self.notes)
+        self.reply_json(200, self.notes)
 
     def do_POST(self) -> None:
         note = {"id": len(self.notes) + 1, **self._body()}
         self.notes.append(note)
-        self._answer(201, note)
+        self.reply_json(201, note)
 
     def do_PUT(self) -> None:
         note_id = int(self.path.rsplit("/", 1)[1])
         self.notes[note_id - 1].update(self._body())
-        self._answer(200, self.notes[note_id - 1])
+        self.reply_json(200, self.notes[note_id - 1])
 
     def _body(self) -> dict[str, Any]:
         assert self.headers["PRIVATE-TOKEN"] == "bot-token"
         self.calls.append(f"{self.command} {self.path}")
         return dict(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-
-    def _answer(self, code: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture

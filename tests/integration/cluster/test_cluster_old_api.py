@@ -7,15 +7,15 @@ an API server without that CRD version; the read must work from v1alpha1 MCNs or
 from __future__ import annotations
 
 import copy
-import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cluster_world import FAST, HOTFIX
+from testkit import JsonHandler
 
 from mcosim.kubeconfig import write_kubeconfig
 from reconciler.cluster import Cluster
@@ -58,18 +58,9 @@ NOT_FOUND = {"kind": "Status", "status": "Failure", "reason": "NotFound", "code"
              "message": "the server could not find the requested resource"}
 
 
-class _OldApi(BaseHTTPRequestHandler):
+class _OldApi(JsonHandler):
     def do_GET(self) -> None:
-        code, body = REPLIES.get(self.path.split("?")[0], (404, NOT_FOUND))
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.reply_json(*REPLIES.get(self.path.split("?")[0], (404, NOT_FOUND)))
 
 
 @pytest.fixture

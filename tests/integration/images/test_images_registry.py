@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from http.server import HTTPServer, ThreadingHTTPServer
 
 import pytest
 from testkit import BASE_4163 as BASE
-from testkit import HOTFIX1
+from testkit import HOTFIX1, JsonHandler
 
 from mcosim import SimConfig, Simulator
 from reconciler.images import RegistryInspector, manifest_url
@@ -56,7 +55,7 @@ def test_unreachable_registry_is_an_error_not_a_verdict() -> None:
     assert info.found and info.error.startswith("registry unreachable")
 
 
-class _TokenRegistry(BaseHTTPRequestHandler):
+class _TokenRegistry(JsonHandler):
     """Answers 401 with a Bearer challenge, hands out an anonymous token, then serves one manifest."""
 
     def do_GET(self) -> None:
@@ -64,30 +63,17 @@ class _TokenRegistry(BaseHTTPRequestHandler):
         port = self.server.server_port
         if self.path.startswith("/token?"):
             assert "scope=repository%3Amy-registry%2Frhcos-hotfix%3Apull" in self.path
-            self._reply(200, {"token": "anon-token"})
+            self.reply_json(200, {"token": "anon-token"})
         elif self.headers.get("Authorization") != "Bearer anon-token":
             challenge = (f'Bearer realm="http://127.0.0.1:{port}/token",service="test",'
                          'scope="repository:my-registry/rhcos-hotfix:pull"')
-            self._reply(401, {"errors": [{"code": "UNAUTHORIZED"}]}, {"WWW-Authenticate": challenge})
+            self.reply_json(401, {"errors": [{"code": "UNAUTHORIZED"}]}, {"WWW-Authenticate": challenge})
         elif "/blobs/" in self.path:
-            self._reply(200, CONFIG)
+            self.reply_json(200, CONFIG)
         else:
-            self._reply(200, {"schemaVersion": 2, "config": {"digest": CONFIG_DIGEST}, "annotations": {
+            self.reply_json(200, {"schemaVersion": 2, "config": {"digest": CONFIG_DIGEST}, "annotations": {
                 "org.opencontainers.image.base.name": BASE,
                 "org.opencontainers.image.base.digest": BASE.rpartition("@")[2]}})
-
-    def _reply(self, code: int, body: object, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def test_anonymous_bearer_token_dance() -> None:
