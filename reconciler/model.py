@@ -19,6 +19,7 @@ ANNOTATION_BINDING = f"{API_GROUP}/binding"
 ANNOTATION_SOURCE = f"{API_GROUP}/source"
 ANNOTATION_STAGE = f"{API_GROUP}/stage"
 WORKER_ROLE = "worker"  # custom pools render the worker role's MachineConfigs first, then their own
+MASTER_ROLE = "master"  # the control-plane pool's role
 FAILED_NODE_STATES = frozenset({"Degraded", "Unreconcilable"})  # the daemon's state annotation
 
 

@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reconciler.model import FAILED_NODE_STATES, LiveState, NodeState, PoolState, mc_name_for_pool
-from reconciler.render import rendered_image
+from reconciler.model import FAILED_NODE_STATES, LiveState, MachineConfigInfo, NodeState, PoolState, mc_name_for_pool
+from reconciler.render import rendered_image, winner
 from reconciler.rollout.decision import NodeProgress
 
 
@@ -28,6 +28,17 @@ def our_mc_carries(live: LiveState, pool: str, image: str | None) -> bool:
     if image is None:
         return mc is None
     return mc is not None and mc.managed and mc.os_image_url == image
+
+
+def shadowing(live: LiveState, pool: str, image: str | None) -> MachineConfigInfo | None:
+    """The MC that wins the pool's render over ours with another image (None: ours wins, or removal)."""
+    own = live.pool(pool)
+    if image is None or own is None:
+        return None
+    found = winner(own, live.machine_configs)
+    if found is None or found.name == mc_name_for_pool(pool) or found.os_image_url == image:
+        return None
+    return found
 
 
 def pools_of(live: LiveState, names: Iterable[str]) -> list[PoolState]:
