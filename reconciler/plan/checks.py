@@ -196,9 +196,12 @@ def _removal(action: Action, live: LiveState, after: Sequence[MachineConfigInfo]
         return [_orphan(action, live)]
     image = fallback_image(pool, after, live.base_image)
     target = "the base image" if image == live.base_image else "the image of another MachineConfig"
+    nodes = action.impact.nodes_to_reboot
+    effect = (f"a full drain-and-reboot of {nodes} node(s)" if nodes
+              else "which it already renders: no render changes and no node reboots")
     message = (
         f"binding removed: deleting MachineConfig {action.mc_name} sends the pool back to {target} "
-        f"{image}, a full drain-and-reboot of {action.impact.nodes_to_reboot} node(s)"
+        f"{image}, {effect}"
     )
     return [warning(pool_subject(action.pool), message)]
 

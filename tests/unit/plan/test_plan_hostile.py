@@ -86,3 +86,9 @@ def test_a_pool_shadowed_after_it_was_done_is_shadowed_not_done() -> None:
     assert plan.blocked
     worker = decide(plan, want, shadowed, first.memory, {}, 2000.0).pool("worker")
     assert worker is not None and worker.phase is Phase.SHADOWED and "99-zz-worker" in worker.reason
+
+
+def test_a_removal_that_changes_no_render_says_no_node_reboots() -> None:
+    mc = MachineConfigInfo("99-layering-worker", "worker", managed=True, labels=((MANAGED_BY_LABEL, MANAGED_BY_VALUE),))
+    (problem,) = make_plan(desired(allow_empty=True), live(mc)).problems
+    assert "no render changes and no node reboots" in problem.message and "drain-and-reboot" not in problem.message
