@@ -179,9 +179,9 @@ def _control_plane(action: Action, live: LiveState) -> list[Problem]:
         return []
     names = ", ".join(p.name for p in masters)
     message = (
-        f"this change reboots {nodes} control-plane node(s) (pool {names}), one at a time: the API server "
-        "and etcd lose a member during each reboot; make sure the control plane is healthy and the image is "
-        "tested on workers first (a lower stage)"
+        f"this change reboots {nodes} control-plane node(s) (pool {names}): each reboot takes an API server "
+        "and an etcd member away; make sure the control plane is healthy and the image was tested on workers "
+        "first (a lower stage)"
     )
     return [warning(pool_subject(masters[0].name), message)]
 

@@ -94,6 +94,7 @@ def test_the_order_judge_flags_a_stage_started_before_the_previous_one_baked(sim
     assert figures.order_violations == ["early: worker started before stage-0 canary settled"]
 
 
+@pytest.mark.slow
 def test_a_short_chaos_run_converges_and_breaks_no_invariant() -> None:
     figures = chaos.run(minutes=0.2, seed=7, fault_rate=0.1, speed=600.0, phase_limit=60.0)
     print("\n".join(figures.lines()))
