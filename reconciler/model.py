@@ -165,6 +165,7 @@ class PoolState:
     target_config: str = ""  # spec.configuration.name
     current_config: str = ""  # status.configuration.name
     target_image: str = ""  # osImageURL of the target rendered config
+    target_sources: tuple[str, ...] = ()  # the MCs the target rendered config was made from (() = unknown)
     current_image: str = ""  # osImageURL of the current rendered config
     machine_count: int = 0
     updated_count: int = 0

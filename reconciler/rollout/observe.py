@@ -50,13 +50,18 @@ def expected_image(pool: PoolState, live: LiveState) -> str:
     return rendered_image(pool, live.machine_configs, live.base_image)
 
 
-def is_rendered(pool: PoolState, image: str | None, replaced_image: str, fallback: str) -> bool:
+def is_rendered(pool: PoolState, mc_name: str, image: str | None, replaced_image: str, fallback: str) -> bool:
     """Does the pool's target rendered config carry the change?
 
-    image None (a removal): the target no longer carries the removed image, or carries the fallback.
+    image None (a removal): the target is no longer made from our MC `mc_name`, when the pool says what
+    it is made from; else it no longer carries the removed image, or carries the fallback. (A removal
+    that changes no image, of an MC with kernel arguments say, is only rendered once the MC is gone
+    from the sources.)
     """
     if image is not None:
         return pool.target_image == image
+    if pool.target_sources:
+        return mc_name not in pool.target_sources
     return pool.target_image == fallback or pool.target_image not in ("", replaced_image)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from reconciler.model import DesiredState, LiveState, OnDegraded, PoolState
+from reconciler.model import DesiredState, LiveState, OnDegraded, PoolState, mc_name_for_pool
 from reconciler.rollout import observe
 from reconciler.rollout.decision import WRITTEN_REASON, NodeProgress, Phase
 from reconciler.rollout.memory import FailedRevision, PoolRecord, RecordKind
@@ -151,7 +151,9 @@ def _refreshed(record: PoolRecord, target: PoolTarget) -> PoolRecord:
 
 def _rendered(record: PoolRecord, pools: list[PoolState], ctx: Context) -> bool:
     return all(
-        observe.is_rendered(p, record.image, record.replaced_image, observe.expected_image(p, ctx.live))
+        observe.is_rendered(
+            p, mc_name_for_pool(record.pool), record.image, record.replaced_image, observe.expected_image(p, ctx.live)
+        )
         for p in pools
     )
 
