@@ -19,6 +19,7 @@ ANNOTATION_BINDING = f"{API_GROUP}/binding"
 ANNOTATION_SOURCE = f"{API_GROUP}/source"
 ANNOTATION_STAGE = f"{API_GROUP}/stage"
 WORKER_ROLE = "worker"  # custom pools render the worker role's MachineConfigs first, then their own
+MASTER_ROLE = "master"  # the control-plane pool's role
 FAILED_NODE_STATES = frozenset({"Degraded", "Unreconcilable"})  # the daemon's state annotation
 
 
@@ -188,6 +189,7 @@ class PoolState:
     target_config: str = ""  # spec.configuration.name
     current_config: str = ""  # status.configuration.name
     target_image: str = ""  # osImageURL of the target rendered config
+    target_sources: tuple[str, ...] = ()  # the MCs the target rendered config was made from (() = unknown)
     current_image: str = ""  # osImageURL of the current rendered config
     machine_count: int = 0
     updated_count: int = 0

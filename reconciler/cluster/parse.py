@@ -110,6 +110,7 @@ def pool_state(obj: Obj, rendered_images: dict[str, str]) -> PoolState:
         target_config=target,
         current_config=current,
         target_image=rendered_images.get(target, ""),
+        target_sources=tuple(str(ref.get("name", "")) for ref in (spec.get("configuration") or {}).get("source") or ()),
         current_image=rendered_images.get(current, ""),
         machine_count=int(status.get("machineCount") or 0),
         updated_count=int(status.get("updatedMachineCount") or 0),

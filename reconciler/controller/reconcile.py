@@ -218,7 +218,7 @@ def _action_change(action: Action) -> Change:
             return Change(MACHINE_CONFIG, action.mc_name, Verb.UPDATED, action.old_image, action.new_image)
         case ActionKind.DELETE:
             return Change(MACHINE_CONFIG, action.mc_name, Verb.DELETED, action.old_image, None,
-                          "pool returns to the base image")
+                          "no binding wants it")
         case ActionKind.UNCHANGED:
             return Change(MACHINE_CONFIG, action.mc_name, Verb.UNCHANGED, action.old_image, action.new_image)
         case _:

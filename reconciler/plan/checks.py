@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from reconciler import render
 from reconciler.model import (
     FAILED_NODE_STATES,
+    MASTER_ROLE,
     Action,
     ActionKind,
     Binding,
@@ -160,6 +161,7 @@ def _own_and_reached(action: Action) -> list[str]:
 def change_problems(action: Action, live: LiveState, after: Sequence[MachineConfigInfo]) -> list[Problem]:
     """Warnings for every pool a create / update / delete reaches."""
     problems = _removal(action, live, after) if action.kind is ActionKind.DELETE else []
+    problems += _control_plane(action, live)
     for name in _own_and_reached(action):
         pool = live.pool(name)
         if pool is not None:
@@ -167,13 +169,39 @@ def change_problems(action: Action, live: LiveState, after: Sequence[MachineConf
     return problems
 
 
+def _control_plane(action: Action, live: LiveState) -> list[Problem]:
+    """A change that re-renders a pool selecting the master role reboots control-plane nodes."""
+    if not action.impact.nodes_to_reboot:
+        return []
+    masters = [p for p in observed_pools(action, live) if MASTER_ROLE in p.roles]
+    nodes = sum(p.machine_count for p in masters)
+    if not nodes:
+        return []
+    names = ", ".join(p.name for p in masters)
+    message = (
+        f"this change reboots {nodes} control-plane node(s) (pool {names}): each reboot takes an API server "
+        "and an etcd member away; make sure the control plane is healthy and the image was tested on workers "
+        "first (a lower stage)"
+    )
+    return [warning(pool_subject(masters[0].name), message)]
+
+
+def observed_pools(action: Action, live: LiveState) -> list[PoolState]:
+    return [p for p in (live.pool(n) for n in _own_and_reached(action)) if p is not None]
+
+
 def _removal(action: Action, live: LiveState, after: Sequence[MachineConfigInfo]) -> list[Problem]:
     pool = live.pool(action.pool)
+    if pool is None:
+        return [_orphan(action, live)]
     image = fallback_image(pool, after, live.base_image)
     target = "the base image" if image == live.base_image else "the image of another MachineConfig"
+    nodes = action.impact.nodes_to_reboot
+    effect = (f"a full drain-and-reboot of {nodes} node(s)" if nodes
+              else "which it already renders: no render changes and no node reboots")
     message = (
         f"binding removed: deleting MachineConfig {action.mc_name} sends the pool back to {target} "
-        f"{image}, a full drain-and-reboot of {action.impact.nodes_to_reboot} node(s)"
+        f"{image}, {effect}"
     )
     return [warning(pool_subject(action.pool), message)]
 
@@ -202,3 +230,21 @@ def _degraded_condition_text(pool: PoolState) -> str:
         if cond is not None and cond.status == "True":
             return f"{type_}: {cond.message or cond.reason or 'no message'}"
     return "degraded"
+
+
+def _orphan(action: Action, live: LiveState) -> Problem:
+    """Our MC for a pool that no longer exists: no binding wants it, so it is deleted like any removal.
+
+    It never holds other pools back: a removal that reaches no pool completes once the MC is gone."""
+    reached = observed_pools(action, live)
+    if reached:
+        names = ", ".join(p.name for p in reached)
+        effect = (f"pool(s) {names} still select role {action.pool}, so deleting it re-renders them "
+                  f"({action.impact.nodes_to_reboot} node(s) reboot)")
+    else:
+        effect = f"no pool selects role {action.pool}, so deleting it changes no render and reboots nothing"
+    message = (
+        f"owned by the reconciler for MachineConfigPool {action.pool}, which does not exist; no binding "
+        f"wants it, so it is deleted as a removal: {effect}"
+    )
+    return warning(f"MachineConfig/{action.mc_name}", message)

@@ -3,8 +3,10 @@
 Each pool whose rendered osImageURL changes is counted once, so the impacts of one plan add up to the
 number of nodes that really reboot: against the pool's own action when that action's MachineConfig wins
 its render before or after, else against the action whose MachineConfig wins afterwards, else the one
-that removed the old winner. An action's pools are those counted against it plus those whose render
-its MachineConfig decides afterwards.
+that removed the old winner. A pool whose image stays but which gains or loses a MachineConfig with
+other content (kernel arguments, files, extensions) re-renders too: it is counted against the first
+changed MachineConfig that carries such content. An action's pools are those counted against it plus
+those whose render its MachineConfig decides afterwards.
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ class _PoolRender:
     after_image: str
     before_winner: str | None
     after_winner: str | None
+    content_changed_by: tuple[str, ...] = ()  # MCs with content besides osImageURL that join or leave
 
     @property
     def changes(self) -> bool:
-        return self.before_image != self.after_image
+        return self.before_image != self.after_image or bool(self.content_changed_by)
 
 
 def _renders(live: LiveState, after: Sequence[MachineConfigInfo]) -> list[_PoolRender]:
@@ -57,14 +60,31 @@ def _renders(live: LiveState, after: Sequence[MachineConfigInfo]) -> list[_PoolR
                 after_image=after_winner.os_image_url if after_winner else live.base_image,
                 before_winner=before_winner.name if before_winner else None,
                 after_winner=after_winner.name if after_winner else None,
+                content_changed_by=_content_changes(pool, live.machine_configs, after),
             )
         )
     return result
 
 
+def _content_changes(
+    pool: PoolState, before: Sequence[MachineConfigInfo], after: Sequence[MachineConfigInfo]
+) -> tuple[str, ...]:
+    """MCs of the pool with content besides osImageURL that the plan adds, removes or replaces."""
+    def carried(mcs: Sequence[MachineConfigInfo]) -> set[MachineConfigInfo]:
+        return {mc for mc in render.selected(pool, mcs) if _other_content(mc)}
+
+    old, new = carried(before), carried(after)
+    return tuple(sorted({mc.name for mc in old ^ new}))
+
+
+def _other_content(mc: MachineConfigInfo) -> bool:
+    return mc.has_other_content or bool(mc.extensions) or mc.kernel_type not in ("", "default")
+
+
 def _owner(r: _PoolRender, changed: dict[str, str]) -> str | None:
     """The changed MC a pool's reboot is counted against (`changed`: MC name -> its action's pool)."""
-    winners = [w for w in (r.after_winner, r.before_winner) if w is not None and w in changed]
+    named = (r.after_winner, r.before_winner) if r.before_image != r.after_image else r.content_changed_by
+    winners = [w for w in named if w is not None and w in changed]
     own = [w for w in winners if changed[w] == r.pool.name]
     ranked = own or winners
     return ranked[0] if ranked else None

@@ -29,6 +29,7 @@ class Phase(StrEnum):
     ROLLING = "rolling"  # nodes are being drained, rebased and rebooted
     UPDATED = "updated"  # every node runs the new config; baking
     DONE = "done"  # updated and healthy for the bake time
+    SHADOWED = "shadowed"  # our MC is on the cluster, but another MC sorting after it sets the pool's image
     PAUSED = "paused"  # mid-rollout, the pool is paused (by us for a window, or by someone else)
     STALLED = "stalled"  # no progress for the policy's stall time
     DEGRADED = "degraded"  # the pool or one of its nodes is degraded: later stages are halted

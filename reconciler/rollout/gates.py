@@ -5,6 +5,9 @@ lower stage is halted (degraded, rolling back, rolled back) — except the halte
 fix may supersede its bad revision; every pool of every lower stage is done (bake included); the pool
 exists; none of the pools it reaches is paused by someone else; none is degraded (unless by our own
 change in flight); and its window, if any, is open.
+
+A removal that reaches no existing pool (our MachineConfig for a pool that is gone, which no other
+pool selects) boots nothing: it neither waits for other stages nor holds them back.
 """
 
 from __future__ import annotations
@@ -41,17 +44,24 @@ def start_gate(
 ) -> Gate | None:
     """None when the change of `standing` may be written now."""
     target = standing.target
+    ordered = [o for o in others if reaches_a_pool(o, live)]
+    staged = reaches_a_pool(standing, live)
     checks = (
         _preflight(plan),
         _no_write(standing),
-        _halted(standing, others),
-        _lower_stages(standing, others),
+        _halted(standing, ordered) if staged else None,
+        _lower_stages(standing, ordered) if staged else None,
         _pool_health(standing, live, paused_by_us),
     )
     for gate in checks:
         if gate is not None:
             return gate
     return window_gate(target.window, windows)
+
+
+def reaches_a_pool(standing: Standing, live: LiveState) -> bool:
+    """False for a removal whose pools are all gone: it renders nowhere, so no node waits on it."""
+    return standing.target.image is not None or bool(observe.pools_of(live, standing.target.affected))
 
 
 def _preflight(plan: Plan) -> Gate | None:
@@ -92,7 +102,7 @@ def _lower_stages(standing: Standing, others: Sequence[Standing]) -> Gate | None
 
 def _pool_health(standing: Standing, live: LiveState, paused_by_us: Sequence[str]) -> Gate | None:
     pools = observe.pools_of(live, standing.target.affected)
-    if live.pool(standing.target.pool) is None:
+    if live.pool(standing.target.pool) is None and standing.target.image is not None:
         return Gate(f"MachineConfigPool/{standing.target.pool} not found")
     for pool in pools:
         if pool.paused and pool.name not in paused_by_us:

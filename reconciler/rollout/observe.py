@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reconciler.model import FAILED_NODE_STATES, LiveState, NodeState, PoolState, mc_name_for_pool
-from reconciler.render import rendered_image
+from reconciler.model import FAILED_NODE_STATES, LiveState, MachineConfigInfo, NodeState, PoolState, mc_name_for_pool
+from reconciler.render import rendered_image, winner
 from reconciler.rollout.decision import NodeProgress
 
 
@@ -30,6 +30,17 @@ def our_mc_carries(live: LiveState, pool: str, image: str | None) -> bool:
     return mc is not None and mc.managed and mc.os_image_url == image
 
 
+def shadowing(live: LiveState, pool: str, image: str | None) -> MachineConfigInfo | None:
+    """The MC that wins the pool's render over ours with another image (None: ours wins, or removal)."""
+    own = live.pool(pool)
+    if image is None or own is None:
+        return None
+    found = winner(own, live.machine_configs)
+    if found is None or found.name == mc_name_for_pool(pool) or found.os_image_url == image:
+        return None
+    return found
+
+
 def pools_of(live: LiveState, names: Iterable[str]) -> list[PoolState]:
     return [p for p in (live.pool(n) for n in names) if p is not None]
 
@@ -39,13 +50,18 @@ def expected_image(pool: PoolState, live: LiveState) -> str:
     return rendered_image(pool, live.machine_configs, live.base_image)
 
 
-def is_rendered(pool: PoolState, image: str | None, replaced_image: str, fallback: str) -> bool:
+def is_rendered(pool: PoolState, mc_name: str, image: str | None, replaced_image: str, fallback: str) -> bool:
     """Does the pool's target rendered config carry the change?
 
-    image None (a removal): the target no longer carries the removed image, or carries the fallback.
+    image None (a removal): the target is no longer made from our MC `mc_name`, when the pool says what
+    it is made from; else it no longer carries the removed image, or carries the fallback. (A removal
+    that changes no image, of an MC with kernel arguments say, is only rendered once the MC is gone
+    from the sources.)
     """
     if image is not None:
         return pool.target_image == image
+    if pool.target_sources:
+        return mc_name not in pool.target_sources
     return pool.target_image == fallback or pool.target_image not in ("", replaced_image)
 
 

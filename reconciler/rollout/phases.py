@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from reconciler.model import DesiredState, LiveState, OnDegraded, PoolState
+from reconciler.model import DesiredState, LiveState, OnDegraded, PoolState, mc_name_for_pool
 from reconciler.rollout import observe
 from reconciler.rollout.decision import WRITTEN_REASON, NodeProgress, Phase
 from reconciler.rollout.memory import FailedRevision, PoolRecord, RecordKind
@@ -108,9 +108,18 @@ def _revision(failure: FailedRevision) -> str:
 def _track(target: PoolTarget, record: PoolRecord, ctx: Context) -> Standing:
     record = _refreshed(record, target)
     pools = observe.pools_of(ctx.live, record.affected)
+    if not pools and target.image is None:  # our MC of a pool that is gone: nothing renders it
+        done = replace(record, done_at=ctx.now)
+        return Standing(target, done, Phase.DONE, "MachineConfig removed; no pool renders it")
     if not pools:
         return Standing(target, record, Phase.WAITING, f"MachineConfigPool/{target.pool} not found")
     nodes = observe.node_progress(ctx.live, pools)
+    shadow = observe.shadowing(ctx.live, target.pool, record.image)
+    if shadow is not None:
+        reason = (f"MachineConfig/{shadow.name} sorts after ours in the render order and sets osImageURL "
+                  f"{shadow.os_image_url}: the pool renders that image, not {record.image}")
+        return Standing(target, replace(record, updated_since=None, done_at=None), Phase.SHADOWED, reason,
+                        nodes=nodes)
     digest = observe.progress_digest(ctx.live, pools)
     if digest != record.progress:
         record = replace(record, progress=digest, progress_at=ctx.now)
@@ -142,7 +151,9 @@ def _refreshed(record: PoolRecord, target: PoolTarget) -> PoolRecord:
 
 def _rendered(record: PoolRecord, pools: list[PoolState], ctx: Context) -> bool:
     return all(
-        observe.is_rendered(p, record.image, record.replaced_image, observe.expected_image(p, ctx.live))
+        observe.is_rendered(
+            p, mc_name_for_pool(record.pool), record.image, record.replaced_image, observe.expected_image(p, ctx.live)
+        )
         for p in pools
     )
 

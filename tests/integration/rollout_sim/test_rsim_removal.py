@@ -37,8 +37,8 @@ def test_removals_go_back_to_base_in_stage_order(world: RolloutWorld) -> None:
     world.drive(lambda r: r.decision.done, limit=8 * 3600, advance=60)
     assert world.booted("canary") == {base} == world.booted("worker")
     assert [w for _, w in world.writes][rolled_out:] == [
-        "deleted MachineConfig/99-layering-canary (pool returns to the base image)",
-        "deleted MachineConfig/99-layering-worker (pool returns to the base image)",
+        "deleted MachineConfig/99-layering-canary (no binding wants it)",
+        "deleted MachineConfig/99-layering-worker (no binding wants it)",
     ]
     assert world.cluster.load_memory()["pools"] == {}, "finished removals leave no memory behind"
     for _ in range(3):
