@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -9,8 +10,9 @@ from kubernetes.client import ApiClient
 
 from reconciler.model import DesiredMachineConfig, LiveState
 
-from . import events, read, write
+from . import events, read, selective, write
 from .api import KubeApi, RequestPolicy
+from .cache import WatchCache
 from .connect import load_configuration, new_api_client
 from .state import Memory
 
@@ -19,6 +21,8 @@ class Cluster:
     def __init__(self, api_client: ApiClient, policy: RequestPolicy | None = None) -> None:
         self._api = KubeApi(api_client, policy)
         self._memory = Memory(self._api)
+        self._cache: WatchCache | None = None
+        self._events = events.EventSender(self._api)
 
     @classmethod
     def connect(
@@ -35,8 +39,20 @@ class Cluster:
         return self._api.host
 
     # ---- reading ---------------------------------------------------------------------------
-    def read_live(self, now: float) -> LiveState:
-        return read.read_live_state(self._api, now)
+    def read_live(self, now: float, every_node: bool = True) -> LiveState:
+        """every_node False: nodes only of the pools not settled (all a decision needs): an idle cluster
+        costs no node read; a watch cache, once following, serves the read without a LIST."""
+        if self._cache is not None:
+            return self._cache.live_state(now, every_node)
+        if every_node:
+            return read.read_live_state(self._api, now)
+        return selective.read_needed(self._api, now)
+
+    def follow(self, wake: Callable[[], None]) -> None:
+        """From now on read through a watch cache (list once, then watch); `wake` is called on a change
+        that matters to the next decision."""
+        if self._cache is None:
+            self._cache = WatchCache(self._api, wake).start()
 
     # ---- our MachineConfigs and pool pause -------------------------------------------------
     def create_machine_config(self, mc: DesiredMachineConfig) -> str:
@@ -67,10 +83,13 @@ class Cluster:
         self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal"
     ) -> None:
         """Best effort: never raises for cluster errors."""
-        events.record_event(self._api, subject_kind, subject_name, reason, message, event_type)
+        self._events.send(subject_kind, subject_name, reason, message, event_type)
 
     # ---- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
+        self._events.close()
+        if self._cache is not None:
+            self._cache.stop()
         self._api.close()
 
     def __enter__(self) -> Cluster:

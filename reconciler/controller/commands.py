@@ -62,9 +62,9 @@ def status(cluster: ClusterPort, source: Source | None, ref: str | None, output:
            clock: Callable[[], float]) -> int:
     """The cluster as it is; with a repository, also the rollout as the next pass would drive it."""
     if source is None:
-        print(render_status(cluster.read_live(clock()), None, output, width=output_width()), end="")
+        print(render_status(cluster.read_live(clock(), every_node=True), None, output, width=output_width()), end="")
         return EXIT_OK
-    result = Reconciler(source, cluster, ref, clock).decide()
+    result = Reconciler(source, cluster, ref, clock, every_node=True).decide()
     print(status_with_rollout(result.live, result.desired, result.decision, output, width=output_width()), end="")
     return EXIT_OK
 

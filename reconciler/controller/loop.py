@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from reconciler.cluster.port import Following
 from reconciler.errors import ReconcilerError
 from reconciler.report import change_line
 
@@ -34,12 +36,40 @@ class Loop:
     def __post_init__(self) -> None:
         self.scheduler = BlockingScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
         self.stopping = threading.Event()
+        self.following = False  # reads come from a watch cache (after the first good follow)
+        self.running = False
+        self.woken = threading.Event()  # a change that matters arrived: decide again at once
+
+    def wake(self) -> None:
+        """Called from the watch threads: run the next pass now (or right after the running one)."""
+        self.woken.set()
+        if not self.running and not self.stopping.is_set():
+            with contextlib.suppress(Exception):  # the scheduler may be shutting down
+                self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone())
+
+    def _follow(self) -> None:
+        """Once: read the cluster through watches; raises like a read (the pass fails, is retried)."""
+        cluster = self.reconciler.cluster
+        if not self.following and isinstance(cluster, Following):
+            cluster.follow(self.wake)
+            self.following = True
 
     def tick(self) -> None:
         if self.stopping.is_set():
             return
+        self.running = True
+        self.woken.clear()
+        try:
+            self._tick()
+        finally:
+            self.running = False
+        if self.woken.is_set():
+            self.wake()
+
+    def _tick(self) -> None:
         started = self.reconciler.clock()
         try:
+            self._follow()
             result = self.reconciler.reconcile(stop=self.stopping)
         except ReconcilerError as exc:
             if self.stopping.is_set():  # e.g. a git child process got the same SIGTERM: nothing was written

@@ -78,12 +78,13 @@ class Reconciler:
     ref: str | None = None
     clock: Callable[[], float] = time.time
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
+    every_node: bool = False  # read every node (status shows them), not only those of unsettled pools
     _parsed: dict[tuple[str, str], DesiredState] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""
         desired = self._load(self.source.snapshot(self.ref))
-        live = self.cluster.read_live(self.clock())
+        live = self.cluster.read_live(self.clock(), self.every_node)
         return desired, live, make_plan(desired, live, self._inspect(desired))
 
     def _load(self, snapshot: Snapshot) -> DesiredState:
