@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -57,18 +58,31 @@ class Cluster:
     # ---- our MachineConfigs and pool pause -------------------------------------------------
     def create_machine_config(self, mc: DesiredMachineConfig) -> str:
         """Returns the new resourceVersion. Conflict (AlreadyExists) when the name is taken."""
-        return write.create_machine_config(self._api, mc)
+        with self._writing("machineconfigs"):
+            return write.create_machine_config(self._api, mc)
 
     def update_machine_config(self, mc: DesiredMachineConfig, resource_version: str) -> str:
         """Replace our MC; Refused if it is not ours, Conflict if it changed since resource_version."""
-        return write.update_machine_config(self._api, mc, resource_version)
+        with self._writing("machineconfigs"):
+            return write.update_machine_config(self._api, mc, resource_version)
 
     def delete_machine_config(self, name: str, resource_version: str) -> None:
         """Delete our MC; Refused if it is not ours, Conflict if it changed since resource_version."""
-        write.delete_machine_config(self._api, name, resource_version)
+        with self._writing("machineconfigs"):
+            write.delete_machine_config(self._api, name, resource_version)
 
     def set_pool_paused(self, pool: str, paused: bool) -> None:
-        write.set_pool_paused(self._api, pool, paused)
+        with self._writing("machineconfigpools"):
+            write.set_pool_paused(self._api, pool, paused)
+
+    @contextlib.contextmanager
+    def _writing(self, kind: str) -> Iterator[None]:
+        """Whatever the outcome (a Conflict means the cache was behind), the next read lists the kind."""
+        try:
+            yield
+        finally:
+            if self._cache is not None:
+                self._cache.wrote(kind)
 
     # ---- memory and events -----------------------------------------------------------------
     def load_memory(self) -> dict[str, Any]:
@@ -84,6 +98,10 @@ class Cluster:
     ) -> None:
         """Best effort: never raises for cluster errors."""
         self._events.send(subject_kind, subject_name, reason, message, event_type)
+
+    def flush_events(self) -> None:
+        """Wait until the Events recorded so far are sent (they go out in the background)."""
+        self._events.flush()
 
     # ---- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:

@@ -78,6 +78,12 @@ def _node_matters(old: Obj | None, new: Obj | None) -> bool:
     return _node_failed(old) != _node_failed(new)
 
 
+def _older(event_obj: Obj, cached: Obj) -> bool:
+    """True when both resourceVersions are numbers (etcd revisions) and the event's is behind."""
+    new, have = str(meta(event_obj).get("resourceVersion", "")), str(meta(cached).get("resourceVersion", ""))
+    return new.isdigit() and have.isdigit() and int(new) < int(have)
+
+
 def _never(old: Obj | None, new: Obj | None) -> bool:
     return False
 
@@ -97,6 +103,8 @@ class WatchCache:
             Kind("nodes", api.core.list_node, _node_matters),
         ]
         self._mcn_version = ""
+        self._stale: set[str] = set()
+        self._warned: set[str] = set()
 
     # ---- lifecycle ------------------------------------------------------------------------------
     def start(self) -> WatchCache:
@@ -132,8 +140,19 @@ class WatchCache:
             found = next((k for k in self.kinds if k.name == kind), None)
             return list(found.objects.values()) if found is not None else []
 
+    def wrote(self, kind: str) -> None:
+        """We wrote an object of this kind: the next read lists it again rather than trust the watch to
+        have delivered our own write already (read-your-writes; an idle pass writes nothing)."""
+        with self._lock:
+            self._stale.add(kind)
+
     def live_state(self, now: float, every_node: bool = False) -> LiveState:
         """The cached cluster as the model, with nodes of the pools that are not settled only."""
+        with self._lock:
+            stale, self._stale = self._stale, set()
+        for kind in self.kinds:
+            if kind.name in stale:
+                self._relist(kind)
         pools = self.items("machineconfigpools")
         wanted = None if every_node else unsettled_pools(pools)
         nodes = self.items("nodes") if wanted != set() else []
@@ -164,8 +183,11 @@ class WatchCache:
             except Gone:
                 log.debug("%s: watch expired, listing again", kind.name)
                 self._relist_quietly(kind)
-            except ClusterError as exc:
-                log.debug("%s: watch broke (%s); resuming", kind.name, exc)
+            except ClusterError as exc:  # until it resumes, passes list the kind (never read stale)
+                self.wrote(kind.name)
+                (log.warning if kind.name not in self._warned else log.debug)(
+                    "%s: watch failed, reading by list until it resumes: %s", kind.name, exc)
+                self._warned.add(kind.name)
                 self._stopping.wait(RETRY_SECONDS)
 
     def _relist_quietly(self, kind: Kind) -> None:
@@ -199,6 +221,8 @@ class WatchCache:
             if kind_of == "BOOKMARK":
                 return
             old = kind.objects.get(name)
+            if old is not None and _older(obj, old):  # a late event behind a relist
+                return
             if kind_of == "DELETED":
                 kind.objects.pop(name, None)
                 new = None

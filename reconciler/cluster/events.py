@@ -66,7 +66,15 @@ class EventSender:
 
     def _drain(self) -> None:
         while (item := self._queue.get()) is not None:
-            record_event(self._api, *item)
+            try:
+                record_event(self._api, *item)
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every event recorded so far was sent (or given up)."""
+        self._queue.join()
 
     def close(self) -> None:
         with self._lock:
