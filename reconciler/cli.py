@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__
 from reconciler.errors import EXIT_ERROR, EXIT_OK, InvalidInput, ReconcilerError
-from reconciler.images import RegistryInspector
 from reconciler.intent import parse_duration
-from reconciler.source import GitSource
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `validate` needs neither git nor the cluster client
     from reconciler.cluster import Cluster
+    from reconciler.source import GitSource
 
 CLUSTER_HELP = (
     "CLUSTER: --kubeconfig PATH [--context NAME] (default: $KUBECONFIG, ~/.kube/config, or in-cluster) "
@@ -178,6 +177,8 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.command == "status":
             source = _source(args) if args.repo else None
             return commands.status(target.cluster, source, args.ref, args.output, target.clock)
+        from reconciler.images import RegistryInspector
+
         images = RegistryInspector(target.registry_mirror) if target.registry_mirror or args.inspect_images else None
         reconciler = commands.Reconciler(_source(args), target.cluster, args.ref, target.clock, images)
         if args.command == "plan":
@@ -190,6 +191,8 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _source(args: argparse.Namespace) -> GitSource:
+    from reconciler.source import GitSource
+
     return GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file))
 
 

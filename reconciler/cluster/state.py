@@ -16,6 +16,7 @@ from kubernetes.client import V1ConfigMap, V1Namespace, V1ObjectMeta
 from reconciler.errors import ClusterError, Conflict, NotFound
 from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
+from . import packing
 from .api import KubeApi
 from .parse import meta
 
@@ -44,12 +45,14 @@ class Memory:
             return {}
         self._resource_version = str(meta(cm).get("resourceVersion", ""))
         self._kept = {k: dict(meta(cm).get(k) or {}) for k in ("labels", "annotations")}
-        return _decode((cm.get("data") or {}).get(STATE_KEY))
+        try:
+            return _decode(packing.decode(cm))
+        except ValueError as exc:
+            raise ClusterError(f"{SUBJECT}: {exc}; fix or delete the ConfigMap") from None
 
     def save(self, doc: dict[str, Any]) -> None:
         """Create the ConfigMap when the last load found none (or nothing was loaded), else replace it."""
-        body = _config_map(json.dumps(doc, sort_keys=True, separators=(",", ":")), self._resource_version,
-                           self._kept)
+        body = _config_map(packing.encode(doc), self._resource_version, self._kept)
         if self._resource_version:
             saved = self._api.write(
                 SUBJECT,
@@ -91,7 +94,8 @@ def ensure_namespace(api: KubeApi) -> None:
         api.write(f"Namespace/{STATE_NAMESPACE}", api.core.create_namespace, namespace)
 
 
-def _config_map(text: str, resource_version: str | None, kept: dict[str, dict[str, str]] | None = None) -> V1ConfigMap:
+def _config_map(content: tuple[dict[str, str], dict[str, str]], resource_version: str | None,
+                kept: dict[str, dict[str, str]] | None = None) -> V1ConfigMap:
     """The whole ConfigMap; labels and annotations read from it are kept (a replace would drop them)."""
     kept = kept or {}
     return V1ConfigMap(
@@ -104,8 +108,13 @@ def _config_map(text: str, resource_version: str | None, kept: dict[str, dict[st
             annotations=kept.get("annotations") or None,
             resource_version=resource_version or None,
         ),
-        data={STATE_KEY: text},
+        data=content[0],  # a replace drops the other form, so one key is ever set
+        binary_data=_binary(content[1]),
     )
+
+
+def _binary(packed: dict[str, str]) -> dict[str, bytes | str] | None:
+    return dict(packed.items()) or None
 
 
 def _decode(text: str | None) -> dict[str, Any]:
