@@ -40,6 +40,22 @@ class Gone(Exception):
     """The resourceVersion is too old to resume from (410): list again."""
 
 
+def slim_node(node: Obj) -> Obj:
+    """What the decision reads of a node (labels, annotations, cordon, Ready): a cache of thousands of
+    nodes keeps a fraction of their size (images, addresses, capacity and managedFields dropped)."""
+    metadata = node.get("metadata") or {}
+    status = node.get("status") or {}
+    return {
+        "metadata": {k: metadata[k] for k in ("name", "labels", "annotations", "resourceVersion") if k in metadata},
+        "spec": {"unschedulable": bool((node.get("spec") or {}).get("unschedulable"))},
+        "status": {"conditions": [c for c in status.get("conditions") or () if c.get("type") == "Ready"]},
+    }
+
+
+def _whole(obj: Obj) -> Obj:
+    return obj
+
+
 @dataclass
 class Kind:
     """One watched collection: its objects by name and the resourceVersion to resume from."""
@@ -47,6 +63,7 @@ class Kind:
     name: str
     list_call: Callable[..., Any]
     matters: Callable[[Obj | None, Obj | None], bool]
+    keep: Callable[[Obj], Obj] = _whole  # what of each object the cache holds
     objects: dict[str, Obj] = field(default_factory=dict)
     resource_version: str = ""
     lists: int = 0  # how many times it was listed (1 unless a watch expired)
@@ -100,7 +117,7 @@ class WatchCache:
         self.kinds = [
             Kind("machineconfigs", partial(custom, MCO_VERSION, "machineconfigs"), _mine),
             Kind("machineconfigpools", partial(custom, MCO_VERSION, "machineconfigpools"), _pool_matters),
-            Kind("nodes", api.core.list_node, _node_matters),
+            Kind("nodes", api.core.list_node, _node_matters, slim_node),
         ]
         self._mcn_version = ""
         self._stale: set[str] = set()
@@ -167,7 +184,7 @@ class WatchCache:
     # ---- list and watch ---------------------------------------------------------------------------
     def _relist(self, kind: Kind) -> None:
         reply = self._api.read(kind.name, kind.list_call)
-        objects = {str(meta(o).get("name", "")): o for o in reply.get("items") or ()}
+        objects = {str(meta(o).get("name", "")): kind.keep(o) for o in reply.get("items") or ()}
         with self._lock:
             old, kind.objects = kind.objects, objects
             kind.resource_version = str((reply.get("metadata") or {}).get("resourceVersion") or "")
@@ -227,8 +244,7 @@ class WatchCache:
                 kind.objects.pop(name, None)
                 new = None
             else:
-                kind.objects[name] = obj
-                new = obj
+                new = kind.objects[name] = kind.keep(obj)
         if kind.matters(old, new):
             self._wake()
 
