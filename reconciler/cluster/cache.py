@@ -33,6 +33,7 @@ Obj = dict[str, Any]
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 290  # the server ends each watch; it is resumed from the last resourceVersion
 RETRY_SECONDS = 1.0
+PAGE = 500  # objects per list request
 _FAILED = ("Degraded", "Unreconcilable")
 
 
@@ -183,11 +184,21 @@ class WatchCache:
 
     # ---- list and watch ---------------------------------------------------------------------------
     def _relist(self, kind: Kind) -> None:
-        reply = self._api.read(kind.name, kind.list_call)
-        objects = {str(meta(o).get("name", "")): kind.keep(o) for o in reply.get("items") or ()}
+        """List in pages of PAGE (each page trimmed before the next is read: a bounded peak), watching
+        later from the first page's resourceVersion (a replayed event is harmless, a missed one not)."""
+        objects: dict[str, Obj] = {}
+        resource_version, token = "", ""
+        while True:
+            reply = self._api.read(kind.name, kind.list_call, limit=PAGE, **({"_continue": token} if token else {}))
+            objects.update((str(meta(o).get("name", "")), kind.keep(o)) for o in reply.get("items") or ())
+            page_meta = reply.get("metadata") or {}
+            resource_version = resource_version or str(page_meta.get("resourceVersion") or "")
+            token = str(page_meta.get("continue") or "")
+            if not token:
+                break
         with self._lock:
             old, kind.objects = kind.objects, objects
-            kind.resource_version = str((reply.get("metadata") or {}).get("resourceVersion") or "")
+            kind.resource_version = resource_version
             kind.lists += 1
         if kind.lists > 1 and any(kind.matters(old.get(n), objects.get(n)) for n in set(old) | set(objects)):
             self._wake()
