@@ -107,14 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
                                "until it is done, halted or timed out.", epilog=CLUSTER_HELP)
     _add_source_options(sync)
     _add_cluster_options(sync)
-    sync.add_argument("--wait", action="store_true", help="follow every pool until done")
+    sync.add_argument("--wait", action="store_true", help="follow every pool until done (through watches)")
     sync.add_argument("--timeout", default="2h", type=_duration, metavar="DUR",
                       help="with --wait: give up after this long, e.g. 30m, 2h (default 2h)")
 
     run = commands.add_parser("run", help="reconcile continuously",
                               description="Reconcile continuously: each tick is one full pass "
                               "(fetch → validate → plan → apply). Failed passes are retried with backoff "
-                              "and never delete anything. SIGTERM stops cleanly between writes.",
+                              "and never delete anything. SIGTERM stops cleanly between writes. The cluster is "
+                              "listed once, then watched: a change that matters (our MachineConfig edited, a "
+                              "pool Updated or Degraded) starts the next pass at once.",
                               epilog=CLUSTER_HELP)
     _add_source_options(run)
     _add_cluster_options(run)
