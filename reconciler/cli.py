@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__, logs, settings
 from reconciler.errors import EXIT_ERROR, EXIT_OK, InvalidInput, ReconcilerError
-from reconciler.images import AuthFile, RegistryInspector
 from reconciler.intent import duration_problem, duration_syntax_problem, excerpt, parse_duration
-from reconciler.source import GitSource, SshOptions, Verifier, is_ssh_url
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `validate` needs neither git nor the cluster client
     from reconciler.cluster import Cluster
+    from reconciler.images import RegistryInspector
+    from reconciler.source import GitSource
 
 CLUSTER_HELP = (
     "CLUSTER: --kubeconfig PATH [--context NAME] (default: $KUBECONFIG, ~/.kube/config, or in-cluster) "
@@ -160,14 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(sync)
     _add_cluster_options(sync)
     _add_trust_options(sync)
-    sync.add_argument("--wait", action="store_true", help="follow every pool until done")
+    sync.add_argument("--wait", action="store_true", help="follow every pool until done (through watches)")
     sync.add_argument("--timeout", default="2h", type=_duration, metavar="DUR",
                       help="with --wait: give up after this long, e.g. 90s, 30m, 1h30m, 1d (default 2h)")
 
     run = commands.add_parser("run", help="reconcile continuously",
                               description="Reconcile continuously: each tick is one full pass "
                               "(fetch → validate → plan → apply). Failed passes are retried with backoff "
-                              "and never delete anything. SIGTERM stops cleanly between writes.")
+                              "and never delete anything. SIGTERM stops cleanly between writes. The cluster is "
+                              "listed once, then watched: a change that matters (our MachineConfig edited, a "
+                              "pool Updated or Degraded) starts the next pass at once.")
     _add_source_options(run)
     _add_cluster_options(run)
     _add_trust_options(run)
@@ -243,6 +245,7 @@ def dispatch(args: argparse.Namespace) -> int:
                                          allow_stale_base=args.allow_stale_base)
         if args.command == "plan" and args.base:
             from reconciler.controller.review import review
+            from reconciler.source import GitSource
 
             base = GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file))
             return review(reconciler, base, args.base, args.output, commands.output_width())
@@ -261,6 +264,8 @@ def dispatch(args: argparse.Namespace) -> int:
 def _source(args: argparse.Namespace) -> GitSource:
     """The SSH files are read for ssh URLs only and the token for the others, so a Deployment may name
     every file of its git Secret while the Secret holds only the ones its URL needs."""
+    from reconciler.source import GitSource, SshOptions, Verifier, is_ssh_url
+
     verifier = Verifier(args.verify, args.trusted_keys)
     if verifier.mode.checks_tag and not args.ref:
         raise InvalidInput(f"--verify {verifier.mode}: pass --ref naming the signed tag to deploy")
@@ -272,6 +277,8 @@ def _source(args: argparse.Namespace) -> GitSource:
 
 def _inspector(args: argparse.Namespace, target: Target) -> RegistryInspector:
     """The registry client of the image checks: credentials from the file and (opt-in) the cluster."""
+    from reconciler.images import AuthFile, RegistryInspector
+
     auth = AuthFile.load(args.registry_auth_file) if args.registry_auth_file else AuthFile()
     if args.use_cluster_pull_secret:
         secret = target.cluster.read_pull_secret()

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.model import (
     ANNOTATION_BINDING,
     ANNOTATION_SOURCE,
@@ -97,6 +95,8 @@ OTHER_CONTENT = "(config, kernelArguments, …)"
 
 def compare(live: MachineConfigInfo, want: DesiredMachineConfig) -> tuple[Drift, ...]:
     """The fields where `live` differs from `want` (ignoring the source annotation); () = in sync."""
+    from deepdiff import DeepDiff  # a quarter second to import: only once there is a live MC to compare
+
     diff = DeepDiff(_live_view(live), _desired_view(want), view="tree")
     found = [_drift(kind, level) for kind, levels in diff.items() for level in levels]
     return tuple(sorted(found, key=str))

@@ -85,8 +85,8 @@ class CrashingCluster:
     writes: list[str] = field(default_factory=list)
     count: int = 0
 
-    def read_live(self, now: float) -> LiveState:
-        return self.inner.read_live(now)
+    def read_live(self, now: float, every_node: bool = True) -> LiveState:
+        return self.inner.read_live(now, every_node)
 
     def load_memory(self) -> dict[str, Any]:
         return self.inner.load_memory()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -9,8 +11,9 @@ from kubernetes.client import ApiClient
 
 from reconciler.model import DesiredMachineConfig, LiveState
 
-from . import events, read, registry_config, write
+from . import events, read, registry_config, selective, write
 from .api import DEFAULT_NAMESPACE, KubeApi, RequestPolicy
+from .cache import WatchCache
 from .connect import load_configuration, new_api_client, own_namespace
 from .state import Memory
 
@@ -20,6 +23,8 @@ class Cluster:
                  namespace: str = DEFAULT_NAMESPACE) -> None:
         self._api = KubeApi(api_client, policy, namespace)
         self._memory = Memory(self._api)
+        self._cache: WatchCache | None = None
+        self._events = events.EventSender(self._api)
 
     @classmethod
     def connect(
@@ -38,8 +43,20 @@ class Cluster:
         return self._api.host
 
     # ---- reading ---------------------------------------------------------------------------
-    def read_live(self, now: float) -> LiveState:
-        return read.read_live_state(self._api, now)
+    def read_live(self, now: float, every_node: bool = True) -> LiveState:
+        """every_node False: nodes only of the pools not settled (all a decision needs): an idle cluster
+        costs no node read; a watch cache, once following, serves the read without a LIST."""
+        if self._cache is not None:
+            return self._cache.live_state(now, every_node)
+        if every_node:
+            return read.read_live_state(self._api, now)
+        return selective.read_needed(self._api, now)
+
+    def follow(self, wake: Callable[[], None]) -> None:
+        """From now on read through a watch cache (list once, then watch); `wake` is called on a change
+        that matters to the next decision."""
+        if self._cache is None:
+            self._cache = WatchCache(self._api, wake).start()
 
     def read_pull_secret(self) -> bytes | None:
         """openshift-config/pull-secret's .dockerconfigjson (opt-in; an optional RBAC rule)."""
@@ -52,18 +69,31 @@ class Cluster:
     # ---- our MachineConfigs and pool pause -------------------------------------------------
     def create_machine_config(self, mc: DesiredMachineConfig) -> str:
         """Returns the new resourceVersion. Conflict (AlreadyExists) when the name is taken."""
-        return write.create_machine_config(self._api, mc)
+        with self._writing("machineconfigs"):
+            return write.create_machine_config(self._api, mc)
 
     def update_machine_config(self, mc: DesiredMachineConfig, resource_version: str) -> str:
         """Replace our MC; Refused if it is not ours, Conflict if it changed since resource_version."""
-        return write.update_machine_config(self._api, mc, resource_version)
+        with self._writing("machineconfigs"):
+            return write.update_machine_config(self._api, mc, resource_version)
 
     def delete_machine_config(self, name: str, resource_version: str) -> None:
         """Delete our MC; Refused if it is not ours, Conflict if it changed since resource_version."""
-        write.delete_machine_config(self._api, name, resource_version)
+        with self._writing("machineconfigs"):
+            write.delete_machine_config(self._api, name, resource_version)
 
     def set_pool_paused(self, pool: str, paused: bool) -> None:
-        write.set_pool_paused(self._api, pool, paused)
+        with self._writing("machineconfigpools"):
+            write.set_pool_paused(self._api, pool, paused)
+
+    @contextlib.contextmanager
+    def _writing(self, kind: str) -> Iterator[None]:
+        """Whatever the outcome (a Conflict means the cache was behind), the next read lists the kind."""
+        try:
+            yield
+        finally:
+            if self._cache is not None:
+                self._cache.wrote(kind)
 
     # ---- memory and events -----------------------------------------------------------------
     def load_memory(self) -> dict[str, Any]:
@@ -79,10 +109,17 @@ class Cluster:
         namespace: str | None = None,
     ) -> None:
         """Best effort: never raises for cluster errors."""
-        events.record_event(self._api, subject_kind, subject_name, reason, message, event_type, namespace)
+        self._events.send(subject_kind, subject_name, reason, message, event_type, namespace)
+
+    def flush_events(self) -> None:
+        """Wait until the Events recorded so far are sent (they go out in the background)."""
+        self._events.flush()
 
     # ---- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
+        self._events.close()
+        if self._cache is not None:
+            self._cache.stop()
         self._api.close()
 
     def __enter__(self) -> Cluster:

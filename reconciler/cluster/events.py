@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -42,6 +44,45 @@ def _event(kind: str, name: str, reason: str, message: str, event_type: str, hom
         last_timestamp=stamp,
         count=1,
     )
+
+
+class EventSender:
+    """Events are POSTed by one background thread, in the order they were recorded, so a pass never
+    waits for an Event before its next write. `close` sends what is still queued (bounded wait)."""
+
+    def __init__(self, api: KubeApi, close_timeout: float = 5.0) -> None:
+        self._api = api
+        self._queue: queue.Queue[tuple[str, str, str, str, str, str | None] | None] = queue.Queue()
+        self._close_timeout = close_timeout
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def send(self, kind: str, name: str, reason: str, message: str, event_type: str,
+             namespace: str | None = None) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._drain, name="events", daemon=True)
+                self._thread.start()
+        self._queue.put((kind, name, reason, message, event_type, namespace))
+
+    def _drain(self) -> None:
+        while (item := self._queue.get()) is not None:
+            try:
+                record_event(self._api, *item)
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every event recorded so far was sent (or given up)."""
+        self._queue.join()
+
+    def close(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(self._close_timeout)
 
 
 def record_event(api: KubeApi, kind: str, name: str, reason: str, message: str, event_type: str,

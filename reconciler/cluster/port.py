@@ -7,14 +7,16 @@ concrete `Cluster`. Every method raises the project's ClusterError tree (reconci
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 from reconciler.model import DesiredMachineConfig, LiveState
 
 
 class ClusterPort(Protocol):
-    def read_live(self, now: float) -> LiveState:
-        """MachineConfigs, pools, nodes and the base image, read fresh; `now` stamps the read."""
+    def read_live(self, now: float, every_node: bool = True) -> LiveState:
+        """MachineConfigs, pools and the base image, read fresh (or from a watch cache that is kept
+        current); nodes of the pools not settled, or of every pool with every_node; `now` stamps it."""
         ...
 
     def create_machine_config(self, mc: DesiredMachineConfig) -> str:
@@ -45,5 +47,15 @@ class ClusterPort(Protocol):
         self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal",
         namespace: str | None = None,
     ) -> None:
-        """Best effort: never raises for cluster errors. `namespace`: the subject's, None when cluster-scoped."""
+        """Best effort: never raises for cluster errors; may be sent after the call returns (in order).
+        `namespace`: the subject's, None when cluster-scoped."""
+        ...
+
+
+@runtime_checkable
+class Following(Protocol):
+    """A cluster that can keep its reads current through watches (long-running commands)."""
+
+    def follow(self, wake: Callable[[], None]) -> None:
+        """Read through a watch cache from now on; `wake` is called on a change that matters."""
         ...

@@ -16,6 +16,7 @@ from kubernetes.client import V1ConfigMap, V1Namespace, V1ObjectMeta
 from reconciler.errors import ClusterError, Conflict, NotFound
 from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
+from . import packing
 from .api import KubeApi
 from .parse import meta
 
@@ -45,12 +46,14 @@ class Memory:
             return {}
         self._resource_version = str(meta(cm).get("resourceVersion", ""))
         self._kept = {k: dict(meta(cm).get(k) or {}) for k in ("labels", "annotations")}
-        return _decode((cm.get("data") or {}).get(STATE_KEY), self._subject)
+        try:
+            return _decode(packing.decode(cm), self._subject)
+        except ValueError as exc:
+            raise ClusterError(f"{self._subject}: {exc}; fix or delete the ConfigMap") from None
 
     def save(self, doc: dict[str, Any]) -> None:
         """Create the ConfigMap when the last load found none (or nothing was loaded), else replace it."""
-        text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-        body = _config_map(text, self._namespace, self._resource_version, self._kept)
+        body = _config_map(packing.encode(doc), self._namespace, self._resource_version, self._kept)
         if self._resource_version:
             saved = self._api.write(
                 self._subject,
@@ -92,7 +95,7 @@ def ensure_namespace(api: KubeApi) -> None:
         api.write(f"Namespace/{api.namespace}", api.core.create_namespace, namespace)
 
 
-def _config_map(text: str, namespace: str, resource_version: str | None,
+def _config_map(content: tuple[dict[str, str], dict[str, str]], namespace: str, resource_version: str | None,
                 kept: dict[str, dict[str, str]] | None = None) -> V1ConfigMap:
     """The whole ConfigMap; labels and annotations read from it are kept (a replace would drop them)."""
     kept = kept or {}
@@ -106,8 +109,13 @@ def _config_map(text: str, namespace: str, resource_version: str | None,
             annotations=kept.get("annotations") or None,
             resource_version=resource_version or None,
         ),
-        data={STATE_KEY: text},
+        data=content[0],  # a replace drops the other form, so one key is ever set
+        binary_data=_binary(content[1]),
     )
+
+
+def _binary(packed: dict[str, str]) -> dict[str, bytes | str] | None:
+    return dict(packed.items()) or None
 
 
 def _decode(text: str | None, subject: str) -> dict[str, Any]:

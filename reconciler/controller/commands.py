@@ -7,24 +7,31 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PENDING, InvalidInput
 from reconciler.intent import analyse, summary
-from reconciler.report import change_line, plan_with_rollout, render_status, status_with_rollout
-from reconciler.report.console import DEFAULT_WIDTH
-from reconciler.source import checkout_problem, read_directory
-
-from .loop import run_forever
-from .progress import follow
-from .reconcile import Reconciler, Source
+from reconciler.source.workdir import checkout_problem, read_directory
 
 if TYPE_CHECKING:
     from reconciler.cluster.port import ClusterPort
 
+    from .reconcile import Reconciler, Source
+
+# Each command imports the reporting, scheduling and live-view modules it uses (`validate` none):
+# a CLI call pays for what it runs, not for every command's dependencies.
+
 __all__ = ["Reconciler", "plan", "run", "status", "sync", "validate"]
 
 log = logging.getLogger("reconciler")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Reconciler":  # cli.py builds one for every command but `validate`
+        from .reconcile import Reconciler
+
+        return Reconciler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def validate(path: Path) -> int:
@@ -41,6 +48,8 @@ def validate(path: Path) -> int:
 
 def plan(reconciler: Reconciler, output: str) -> int:
     """The plan, then the rollout order it would follow (read-only: nothing is written)."""
+    from reconciler.report import plan_with_rollout
+
     result = reconciler.decide()
     print(plan_with_rollout(result.plan, result.decision, output, width=output_width()), end="")
     if result.plan.blocked:
@@ -49,6 +58,10 @@ def plan(reconciler: Reconciler, output: str) -> int:
 
 
 def sync(reconciler: Reconciler, *, wait: bool, timeout: float, sleep: Callable[[float], None]) -> int:
+    from reconciler.report import change_line
+
+    from .progress import follow
+
     if not wait:
         result = reconciler.reconcile()
         print(f"commit {result.plan.commit} of {result.plan.repo}")
@@ -62,10 +75,14 @@ def sync(reconciler: Reconciler, *, wait: bool, timeout: float, sleep: Callable[
 def status(cluster: ClusterPort, source: Source | None, ref: str | None, output: str,
            clock: Callable[[], float]) -> int:
     """The cluster as it is; with a repository, also the rollout as the next pass would drive it."""
+    from reconciler.report import render_status, status_with_rollout
+
     if source is None:
-        print(render_status(cluster.read_live(clock()), None, output, width=output_width()), end="")
+        print(render_status(cluster.read_live(clock(), every_node=True), None, output, width=output_width()), end="")
         return EXIT_OK
-    result = Reconciler(source, cluster, ref, clock).decide()
+    from .reconcile import Reconciler
+
+    result = Reconciler(source, cluster, ref, clock, every_node=True).decide()
     print(status_with_rollout(result.live, result.desired, result.decision, output, width=output_width(),
                               verification=result.plan.verification), end="")
     return EXIT_OK
@@ -73,8 +90,12 @@ def status(cluster: ClusterPort, source: Source | None, ref: str | None, output:
 
 def output_width() -> int:
     """Tables use a wider terminal (or $COLUMNS) when there is one, never less than the default."""
+    from reconciler.report.console import DEFAULT_WIDTH
+
     return max(DEFAULT_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 
 def run(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:
+    from .loop import run_forever
+
     return run_forever(reconciler, interval=interval, metrics_port=metrics_port)

@@ -3,6 +3,7 @@ probes and metrics on one port, one log line per write and per pass (with JSON f
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from reconciler.cluster.port import Following
 from reconciler.errors import ReconcilerError, UntrustedCommit
 from reconciler.logs import fields
 from reconciler.model import Change, Verb, mc_name_for_pool
@@ -43,13 +45,41 @@ class Loop:
         self.scheduler = BlockingScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
         self.stopping = threading.Event()
         self.health = Health(self.interval)
+        self.following = False  # reads come from a watch cache (after the first good follow)
+        self.running = False
+        self.woken = threading.Event()  # a change that matters arrived: decide again at once
+
+    def wake(self) -> None:
+        """Called from the watch threads: run the next pass now (or right after the running one)."""
+        self.woken.set()
+        if not self.running and not self.stopping.is_set():
+            with contextlib.suppress(Exception):  # the scheduler may be shutting down
+                self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone())
+
+    def _follow(self) -> None:
+        """Once: read the cluster through watches; raises like a read (the pass fails, is retried)."""
+        cluster = self.reconciler.cluster
+        if not self.following and isinstance(cluster, Following):
+            cluster.follow(self.wake)
+            self.following = True
 
     def tick(self) -> None:
         if self.stopping.is_set():
             return
+        self.running = True
+        self.woken.clear()
+        try:
+            self._tick()
+        finally:
+            self.running = False
+        if self.woken.is_set():
+            self.wake()
+
+    def _tick(self) -> None:
         self.health.pass_started()
         started, wall = self.reconciler.clock(), time.monotonic()
         try:
+            self._follow()
             result = self.reconciler.reconcile(stop=self.stopping)
         except ReconcilerError as exc:
             if self.stopping.is_set():  # e.g. a git child process got the same SIGTERM: nothing was written

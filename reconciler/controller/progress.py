@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 
 from rich.console import Console
 
-from reconciler.errors import EXIT_ERROR, EXIT_OK, Transient
+from reconciler.cluster.port import Following
+from reconciler.errors import EXIT_ERROR, EXIT_OK, ClusterError, Transient
 from reconciler.model import Snapshot
 from reconciler.report.live import live_view
 from reconciler.rollout import Decision
@@ -16,7 +18,8 @@ from reconciler.rollout import Decision
 from .reconcile import Reconciler, Source
 
 log = logging.getLogger("reconciler")
-POLL_SECONDS = 3.0  # cluster time between passes
+POLL_SECONDS = 3.0  # cluster time between passes (at most)
+POLL_SLICES = 6
 
 
 def follow(reconciler: Reconciler, *, timeout: float, sleep: Callable[[float], None],
@@ -24,6 +27,12 @@ def follow(reconciler: Reconciler, *, timeout: float, sleep: Callable[[float], N
     console = console or Console()
     reconciler = replace(reconciler, source=_Pinned(reconciler.source))
     deadline = reconciler.clock() + timeout
+    woken = threading.Event()
+    if isinstance(reconciler.cluster, Following):  # passes read a watch cache: no LIST every poll
+        try:
+            reconciler.cluster.follow(woken.set)
+        except ClusterError as exc:  # the passes read directly, as without watches
+            log.warning("cannot watch the cluster, polling instead: %s", exc)
     with live_view(console) as view:
         while True:
             try:
@@ -32,7 +41,7 @@ def follow(reconciler: Reconciler, *, timeout: float, sleep: Callable[[float], N
                 if reconciler.clock() >= deadline:
                     raise
                 log.warning("cluster unreachable, retrying: %s", exc)
-                sleep(POLL_SECONDS)
+                _pause(sleep, woken)
                 continue
             view.show(result)
             timed_out = reconciler.clock() >= deadline
@@ -42,7 +51,16 @@ def follow(reconciler: Reconciler, *, timeout: float, sleep: Callable[[float], N
                 if timed_out and not (result.decision.done or result.decision.halted):
                     log.error("timed out waiting for the rollout; it goes on in the cluster")
                 return outcome
-            sleep(POLL_SECONDS)
+            _pause(sleep, woken)
+
+
+def _pause(sleep: Callable[[float], None], woken: threading.Event) -> None:
+    """Until the next poll, or sooner when a watch saw a change that matters."""
+    for _ in range(POLL_SLICES):
+        if woken.is_set():
+            break
+        sleep(POLL_SECONDS / POLL_SLICES)
+    woken.clear()
 
 
 class _Pinned:

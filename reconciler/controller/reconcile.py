@@ -40,6 +40,7 @@ from reconciler.rollout import (
     after_writes,
     decide,
 )
+from reconciler.rollout.memory import without_progress
 
 from .windows import window_times
 
@@ -50,6 +51,7 @@ log = logging.getLogger("reconciler")
 MACHINE_CONFIG = "MachineConfig"
 POOL = "MachineConfigPool"
 STOPPING = "the reconciler is stopping"
+PROGRESS_SAVE_SECONDS = 60.0
 
 
 class Source(Protocol):
@@ -79,13 +81,19 @@ class Reconciler:
     clock: Callable[[], float] = time.time
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
     allow_stale_base: bool = False  # let an image built FROM an older base than the cluster's roll out
+    every_node: bool = False  # read every node (status shows them), not only those of unsettled pools
     _parsed: dict[tuple[str, str], DesiredState] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # the memory as the cluster held it after our last load or save, and as our last pass decided it
+    # (its progress marks may be newer: they are saved with the next change, or once a minute)
+    _memory_seen: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _memory_latest: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _progress_saved_at: float = field(default=float("-inf"), init=False, repr=False, compare=False)
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
         """Repository and cluster, read fresh. Raises before anything is written."""
         snapshot = self.source.snapshot(self.ref)  # with --verify, an untrusted commit raises here
         desired = self._load(snapshot)
-        live = self.cluster.read_live(self.clock())
+        live = self.cluster.read_live(self.clock(), self.every_node)
         plan = make_plan(desired, live, self._inspect(desired, live), self.allow_stale_base)
         return desired, live, replace(plan, verification=snapshot.verification)
 
@@ -111,8 +119,9 @@ class Reconciler:
         """Read and decide, writing nothing: the decision is worded as what its writes would do."""
         desired, live, plan = self.read()
         saved = self.cluster.load_memory()
+        ours = self._memory_latest if self._memory_latest is not None and saved == self._memory_seen else saved
         try:
-            memory = Memory.from_dict(saved)
+            memory = Memory.from_dict(ours)
         except ValueError as exc:  # a document this version cannot trust: stop before any write
             raise ClusterError(f"{exc}; fix or delete the reconciler's state ConfigMap") from None
         now = self.clock()
@@ -125,14 +134,25 @@ class Reconciler:
         result = self.decide()
         decision = result.decision
         memory = decision.memory.to_dict()
-        if memory != result.saved_memory:
+        self._memory_seen = result.saved_memory
+        if self._must_save(memory, result.saved_memory):
             self.cluster.save_memory(memory)
+            self._memory_seen, self._progress_saved_at = memory, self.clock()
+        self._memory_latest = memory
         changes = self._write(decision.writes, result.plan.commit, stop)
         if result.plan.blocked:  # only containment (rollback restores, window pauses) went out
             raise Blocked("\n".join([str(p) for p in result.plan.blocking]
                                      + [f"(still done: {change_line(c)})" for c in changes if c.wrote]))
         started = {w.pool for w, c in zip(decision.writes, changes, strict=True) if isinstance(w, Action) and c.wrote}
         return replace(result, decision=after_writes(decision, started), changes=changes)
+
+    def _must_save(self, memory: dict[str, Any], saved: dict[str, Any]) -> bool:
+        """A change in substance is saved before the writes it describes; progress marks alone (they
+        move with every node step) at most once per PROGRESS_SAVE_SECONDS. A restart that loses them
+        only restarts the stall clock."""
+        if without_progress(memory) != without_progress(saved):
+            return True
+        return memory != saved and self.clock() - self._progress_saved_at >= PROGRESS_SAVE_SECONDS
 
     def _write(self, writes: tuple[Write, ...], commit: str, stop: threading.Event | None) -> tuple[Change, ...]:
         """Execute in order; once `stop` is set, the rest are skipped (the next pass decides them again)."""

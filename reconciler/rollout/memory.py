@@ -98,7 +98,30 @@ class Memory:
 
 
 # ---- serialisation --------------------------------------------------------------------------------
+_RECORD_DEFAULTS: dict[str, Any] = {
+    "image": None, "replacedImage": "", "binding": "", "stage": 0, "window": None, "affected": [],
+    "baseImage": "", "previous": None, "previousKnown": True, "startedAt": 0.0, "written": False,
+    "progress": "", "progressAt": 0.0, "updatedSince": None, "doneAt": None,
+}
+PROGRESS_FIELDS = ("progress", "progressAt")  # move on every node step: not worth a save alone
+
+
 def _record_to_dict(r: PoolRecord) -> dict[str, Any]:
+    """Fields at their default are left out (reading fills them in): thousands of pools stay small."""
+    full = _full_record(r)
+    return {k: v for k, v in full.items() if k not in _RECORD_DEFAULTS or v != _RECORD_DEFAULTS[k]}
+
+
+def without_progress(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The document without the progress marks: equal results = no change in substance."""
+    pools = doc.get("pools")
+    if not isinstance(pools, Mapping):
+        return dict(doc)
+    return {**doc, "pools": {name: {k: v for k, v in body.items() if k not in PROGRESS_FIELDS}
+                             if isinstance(body, Mapping) else body for name, body in pools.items()}}
+
+
+def _full_record(r: PoolRecord) -> dict[str, Any]:
     return {
         "kind": r.kind.value,
         "image": r.image,

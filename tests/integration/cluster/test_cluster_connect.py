@@ -86,6 +86,7 @@ def test_writes_are_not_retried(world: World, cluster: Cluster) -> None:
 
 def test_events_are_best_effort(world: World, cluster: Cluster) -> None:
     cluster.record_event("MachineConfigPool", "worker", "RolloutStarted", "rolling worker to hotfix")
+    cluster.flush_events()  # events are sent in the background
     events, _ = world.store.list(EVENTS)
     assert [(e["reason"], e["involvedObject"]["name"]) for e in events] == [("RolloutStarted", "worker")]
     world.server.stop()

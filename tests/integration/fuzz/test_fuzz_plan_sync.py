@@ -73,19 +73,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzWorld]:
             yield FuzzWorld(sim, source, Reconciler(source, cluster, clock=sim.clock.now))
         finally:
             cluster.close()
-        assert sim.engine.errors == []
+        assert sim.errors == []
 
 
 def synthetic_lives() -> list[LiveState]:
     """Small clusters beside the sim's: updated pools, a paused and a degraded one, an empty pool."""
-    def pool(name: str, roles: tuple[str, ...], count: int, **kw: object) -> PoolState:
+    def pool(name: str, roles: tuple[str, ...], count: int, paused: bool = False, degraded: int = 0) -> PoolState:
         return PoolState(name, roles, target_config=f"rendered-{name}-a", current_config=f"rendered-{name}-a",
                          target_image=BASE, current_image=BASE, machine_count=count, updated_count=count,
-                         ready_count=count, **kw)  # fmt: skip
+                         ready_count=count, paused=paused, degraded_count=degraded)  # fmt: skip
 
     pools = (pool("master", ("master",), 3), pool("worker", ("worker",), 3), pool("canary", ("worker", "canary"), 1))
     odd = (pool("master", ("master",), 3, paused=True), pool("worker", ("worker",), 0),
-           pool("infra", ("worker", "infra"), 2, degraded_count=1))  # fmt: skip
+           pool("infra", ("worker", "infra"), 2, degraded=1))  # fmt: skip
     return [LiveState(BASE, "4.16.3", (), pools), LiveState(BASE, "4.16.3", (), odd), LiveState(BASE, "", (), ())]
 
 

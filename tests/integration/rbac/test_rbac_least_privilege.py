@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from rbac_world import ACCOUNT, NAMESPACE, USER, denials, deploy_objects, instal
 from mcosim import Simulator
 from mcosim.resources import CONFIGMAPS, EVENTS, NODES, SERVICE_ACCOUNTS
 from reconciler.cluster import Cluster, RequestPolicy
+from reconciler.cluster.cache import watch_lines
 from reconciler.errors import Forbidden, Refused
 from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_LABEL, DesiredMachineConfig
 
@@ -61,6 +63,18 @@ def save_state(sim: Simulator, tmp_path: Path, cluster: Cluster) -> None:
 
 
 Operation = Callable[[Simulator, Path, Cluster], object]
+
+
+def watch_kind(plural: str) -> Operation:
+    """One short watch, as `run`'s cache makes after its first list."""
+    def watch(sim: Simulator, tmp: Path, cluster: Cluster) -> object:
+        api = cluster._api
+        call = api.core.list_node if plural == "nodes" else partial(api.custom.list_cluster_custom_object,
+                                                                    MCO, "v1", plural)
+        return list(watch_lines(plural, call, (5.0, 10.0), watch=True, timeout_seconds=1))
+    return watch
+
+
 READ: Operation = lambda sim, tmp, cluster: cluster.read_live(0.0)  # noqa: E731
 OPERATIONS: dict[tuple[str, str, str, str], tuple[str, Operation]] = {
     # (Role namespace or "" for the ClusterRole, apiGroup, resource, verb): (what fails, how)
@@ -74,6 +88,10 @@ OPERATIONS: dict[tuple[str, str, str, str], tuple[str, Operation]] = {
     ("", MCO, "machineconfigpools", "patch"): ("pause a pool", lambda s, t, c: c.set_pool_paused("worker", True)),
     ("", "", "nodes", "list"): ("read the cluster", READ),
     ("", MCO, "machineconfignodes", "list"): ("read the cluster", READ),
+    ("", MCO, "machineconfigs", "watch"): ("follow MachineConfigs", watch_kind("machineconfigs")),
+    ("", MCO, "machineconfigpools", "watch"): ("follow pools", watch_kind("machineconfigpools")),
+    ("", "", "nodes", "watch"): ("follow nodes", watch_kind("nodes")),
+    ("", MCO, "machineconfignodes", "watch"): ("follow MachineConfigNodes", watch_kind("machineconfignodes")),
     ("openshift-machine-config-operator", "", "configmaps", "get"): ("read the base image", READ),
     (NAMESPACE, "", "configmaps", "get"): ("load the rollout memory", lambda s, t, c: c.load_memory()),
     (NAMESPACE, "", "configmaps", "update"): ("save the rollout memory", save_state),
@@ -138,6 +156,7 @@ def test_deploy_rbac_is_sufficient_for_every_operation(sim: Simulator, tmp_path:
         assert cluster.load_memory() == {"pausedByUs": ["worker"]}
         with caplog.at_level(logging.DEBUG, logger="reconciler.cluster.events"):
             cluster.record_event("MachineConfig", MC, "LayeringApplied", "created (commit abc)")
+            cluster.flush_events()
         cluster.delete_machine_config(MC, rv)
     assert denials(sim) == []
     assert "event not recorded" not in caplog.text
@@ -163,6 +182,7 @@ def test_events_right_is_needed(sim: Simulator, tmp_path: Path, caplog: pytest.L
     install(sim, without(EVENT_RIGHT))
     with as_account(sim, tmp_path) as cluster, caplog.at_level(logging.DEBUG, logger="reconciler.cluster.events"):
         cluster.record_event("MachineConfig", MC, "LayeringApplied", "created (commit abc)")  # never raises
+        cluster.flush_events()
     expected = f'User "{USER}" cannot create resource "events" in API group "" in the namespace "{NAMESPACE}"'
     assert expected in caplog.text and "forbidden" in caplog.text
     assert len(denials(sim)) == 1

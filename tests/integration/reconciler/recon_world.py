@@ -85,6 +85,7 @@ class World:
         elapsed = 0.0
         while elapsed <= limit:
             result = reconciler.reconcile()
+            self.cluster.flush_events()  # sent in the background: let the store show them
             self.passes.append(result)
             assert not result.decision.halted, result.decision.summary
             if result.decision.done:

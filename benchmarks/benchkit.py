@@ -1,0 +1,136 @@
+"""Shared parts of the benchmarks: a simulator in its own process, a git repository of bindings, and
+a count of the API requests (verb, resource, bytes) a Cluster makes, taken at its HTTP pool manager."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+IMAGE = "quay.io/my-registry/rhcos-hotfix@sha256:8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"
+POLICY = ("apiVersion: layering.gitops.dev/v1alpha1\nkind: LayeringPolicy\nmetadata:\n  name: default\n"
+          "spec:\n  bakeTime: 0s\n  allowEmpty: true\n")
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def pool_names(count: int) -> list[str]:
+    return [f"p{i:04d}" for i in range(count)]
+
+
+@contextmanager
+def sim_process(workers: int, pools: dict[str, int], speed: float = 1.0,
+                max_unavailable: dict[str, str] | None = None) -> Iterator[Path]:
+    """`reconciler sim up` in a child process; yields its kubeconfig once the API answers."""
+    with tempfile.TemporaryDirectory(prefix="bench-sim-") as tmp:
+        kubeconfig = Path(tmp) / "kubeconfig"
+        argv = [PYTHON, "-m", "reconciler", "sim", "up", "--kubeconfig-out", str(kubeconfig),
+                "--workers", str(workers), "--speed", str(speed)]
+        for name, count in pools.items():
+            argv += ["--pool", f"{name}={count}"]
+        for name, value in (max_unavailable or {}).items():
+            argv += ["--max-unavailable", f"{name}={value}"]
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+        try:
+            assert child.stdout is not None
+            line = child.stdout.readline()
+            if "mcosim API at" not in line:
+                raise RuntimeError(f"the simulator did not start: {line!r}")
+            yield kubeconfig
+        finally:
+            child.terminate()
+            child.wait(30)
+
+
+def git_repo(path: Path, bindings: dict[str, str]) -> Path:
+    """A repository with the policy and one binding per pool (pool -> image)."""
+    (path / "bindings").mkdir(parents=True)
+    (path / "layering.yaml").write_text(POLICY)
+    for pool, image in bindings.items():
+        (path / "bindings" / f"{pool}.yaml").write_text(
+            f"apiVersion: layering.gitops.dev/v1alpha1\nkind: PoolImageBinding\nmetadata:\n  name: {pool}-image\n"
+            f"spec:\n  pool: {pool}\n  osImageURL: {image}\n")
+    for argv in (["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.email=b@example.com", "-c",
+                                                                 "user.name=bench", "commit", "-qm", "bindings"]):
+        subprocess.run(["git", *argv], cwd=path, check=True)
+    return path
+
+
+_RESOURCE = re.compile(r"/(?:api/v1|apis/[^/]+/[^/]+)(?:/namespaces/[^/]+)?/([a-z]+)(?:/([^/?]+))?")
+
+
+@dataclass
+class Requests:
+    """API requests by (verb, resource) and the bytes of their replies."""
+
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    bytes: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.counts.clear()
+            self.bytes = 0
+
+    def add(self, method: str, url: str, size: int) -> None:
+        path, _, query = url.partition("?")
+        found = _RESOURCE.search(path)
+        resource, name = (found.group(1), found.group(2)) if found else (path, None)
+        watch = "watch=true" in query.lower() or "watch=1" in query
+        verb = {"GET": "WATCH" if watch else ("GET" if name else "LIST")}.get(method, method)
+        with self.lock:
+            self.counts[(verb, resource)] += 1
+            self.bytes += size
+
+    def table(self) -> str:
+        with self.lock:
+            return ", ".join(f"{verb} {res}: {n}" for (verb, res), n in sorted(self.counts.items())) or "none"
+
+
+def count_requests(cluster: Any) -> Requests:
+    """Wrap the pool manager of a reconciler Cluster: every request is counted with its reply size
+    (watch streams are counted as requests; their events arrive outside any pass of an idle cluster)."""
+    requests = Requests()
+    pool = cluster._api.client.rest_client.pool_manager
+    original = pool.request
+
+    def request(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        response = original(method, url, *args, **kwargs)
+        if "watch=true" in url.lower():
+            requests.add(method, url, 0)
+        else:
+            requests.add(method, url, len(response.data or b""))
+        return response
+
+    pool.request = request
+    return requests
+
+
+def cpu() -> float:
+    """CPU seconds of this process, every thread."""
+    return time.process_time()
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    print(f"timed out waiting for {what}", file=sys.stderr)
+    raise SystemExit(1)

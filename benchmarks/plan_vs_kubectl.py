@@ -1,0 +1,81 @@
+"""Benchmark: `reconciler plan` against `kubectl diff -f` of the same MachineConfigs, on the same
+simulated cluster (its own process), at 1 binding and at N bindings (one pool each). Each command runs
+once to warm caches (the clone, kubectl's discovery cache), then REPEATS times; medians are compared.
+
+    .venv/bin/python benchmarks/plan_vs_kubectl.py --pools 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, sim_process
+
+from reconciler.cluster.write import machine_config_body
+from reconciler.intent import load_desired
+from reconciler.ourmc import for_binding
+from reconciler.source import GitSource
+
+REPEATS = 3
+
+
+def manifests(repo: Path, cache: Path, out: Path) -> Path:
+    """The MachineConfigs the plan would write, as one List for `kubectl diff -f`."""
+    desired = load_desired(GitSource(str(repo), cache_dir=cache).snapshot())
+    items = [machine_config_body(for_binding(b, desired)) for b in desired.bindings]
+    out.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    return out
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=False)  # warm
+    runs = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        runs.append(time.perf_counter() - started)
+        if done.returncode not in (0, 1, 2):  # plan: 2 = changes pending; diff: 1 = differences
+            raise SystemExit(f"{argv[0:3]} failed ({done.returncode}): {done.stderr[-600:]}")
+    return statistics.median(runs)
+
+
+def compare(kubeconfig: Path, tmp: Path, bindings: int) -> str:
+    work = tmp / f"b{bindings}"
+    repo = git_repo(work / "repo", dict.fromkeys(pool_names(bindings), IMAGE))
+    listing = manifests(repo, work / "cache", work / "mcs.json")
+    env = {**os.environ, "KUBECACHEDIR": str(work / "kube-cache"), "COLUMNS": "150"}
+    kubectl = timed([shutil.which("kubectl") or "kubectl", "--kubeconfig", str(kubeconfig), "diff", "-f",
+                     str(listing)], env)
+    plan = timed([PYTHON, "-m", "reconciler", "plan", "--repo", str(repo), "--kubeconfig", str(kubeconfig),
+                  "--cache-dir", str(work / "cache")], env)
+    return (f"  {bindings:>4} binding(s): reconciler plan {plan:.2f} s, kubectl diff -f {kubectl:.2f} s, "
+            f"ratio {plan / kubectl:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pools", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp, \
+            sim_process(1, dict.fromkeys(pool_names(args.pools), 1)) as kubeconfig:
+        print(f"plan vs kubectl diff, {args.pools} pools of 1 node; {load()}")
+        for bindings in (1, args.pools):
+            print(compare(kubeconfig, Path(tmp), bindings), flush=True)
+    print(f"rerun: .venv/bin/python benchmarks/plan_vs_kubectl.py --pools {args.pools}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

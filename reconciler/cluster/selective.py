@@ -1,0 +1,123 @@
+"""Read only what a decision needs: node and MachineConfigNode data only for pools that are moving.
+
+A pool whose status says all its machines are updated, none degraded or unavailable, and whose
+current config is its target has nothing per node to tell the plan or the rollout: its counts come
+from its status. Nodes are read (listed, or taken from the watch cache) only when some pool is not
+settled, and only the nodes of those pools are derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from reconciler.model import LiveState, NodeState
+
+from .api import KubeApi
+from .nodes import node_state, pool_for_node
+from .parse import machine_config_info, meta, pool_state
+from .read import list_custom, list_machine_config_nodes, list_nodes, read_osimageurl
+
+Obj = dict[str, Any]
+_UNSETTLED_TRUE = ("Updating", "Degraded", "NodeDegraded", "RenderDegraded")
+
+
+def _name(obj: Obj) -> str:
+    return str(meta(obj).get("name", ""))
+
+
+def settled(pool: Obj) -> bool:
+    """Updated on its target with every machine updated and none degraded or unavailable."""
+    spec, status = pool.get("spec") or {}, pool.get("status") or {}
+    target = str((spec.get("configuration") or {}).get("name") or "")
+    current = str((status.get("configuration") or {}).get("name") or "")
+    conditions = {str(c.get("type")): str(c.get("status")) for c in status.get("conditions") or ()}
+    count = int(status.get("machineCount") or 0)
+    return (
+        bool(target)
+        and target == current
+        and conditions.get("Updated") == "True"
+        and not any(conditions.get(t) == "True" for t in _UNSETTLED_TRUE)
+        and int(status.get("updatedMachineCount") or 0) == count
+        and int(status.get("readyMachineCount") or 0) == count
+        and not int(status.get("unavailableMachineCount") or 0)
+        and not int(status.get("degradedMachineCount") or 0)
+        and int(status.get("observedGeneration") or 0) >= int(meta(pool).get("generation") or 0)
+    )
+
+
+def unsettled_pools(pools: Iterable[Obj]) -> set[str]:
+    return {_name(p) for p in pools if not settled(p)}
+
+
+class NodeDeriver:
+    """NodeState of the nodes of the wanted pools; a node's pool is remembered while neither the node
+    (its resourceVersion) nor the pools' selectors change, so a pass over a large cache stays cheap."""
+
+    def __init__(self) -> None:
+        self._pool_of: dict[str, tuple[str, str, str]] = {}  # node -> (node rv, selectors key, pool)
+
+    def pool_of(self, node: Obj, mcn: Obj | None, pools: list[Obj], selectors_key: str) -> str:
+        mcn_pool = str((((mcn or {}).get("spec") or {}).get("pool") or {}).get("name") or "")
+        if mcn_pool:
+            return mcn_pool
+        name, rv = _name(node), str(meta(node).get("resourceVersion", ""))
+        known = self._pool_of.get(name)
+        if known is not None and known[0] == rv and known[1] == selectors_key and rv:
+            return known[2]
+        pool = pool_for_node(node, pools)
+        self._pool_of[name] = (rv, selectors_key, pool)
+        return pool
+
+    def states(self, nodes: Iterable[Obj], pools: list[Obj], mcns: dict[str, Obj],
+               wanted: set[str] | None) -> tuple[NodeState, ...]:
+        """wanted None: every node."""
+        if wanted is not None and not wanted:
+            return ()
+        targets = {_name(p): str(((p.get("spec") or {}).get("configuration") or {}).get("name") or "")
+                   for p in pools}
+        key = repr(sorted((_name(p), repr((p.get("spec") or {}).get("nodeSelector"))) for p in pools))
+        found = []
+        for node in nodes:
+            mcn = mcns.get(_name(node))
+            pool = self.pool_of(node, mcn, pools, key)
+            if wanted is None or pool in wanted:
+                found.append(node_state(node, pool, mcn, targets.get(pool, "")))
+        return tuple(sorted(found, key=lambda n: n.name))
+
+
+def assemble(
+    machine_configs: Iterable[Obj],
+    pools: list[Obj],
+    nodes: Iterable[Obj],
+    mcns: dict[str, Obj],
+    base_image: str,
+    release: str,
+    now: float,
+    *,
+    wanted: set[str] | None,
+    deriver: NodeDeriver | None = None,
+) -> LiveState:
+    """Pure: raw API objects to the model, with the nodes of the `wanted` pools (None: all)."""
+    infos = tuple(sorted((machine_config_info(mc) for mc in machine_configs), key=lambda m: m.name))
+    rendered_images = {m.name: m.os_image_url for m in infos}
+    return LiveState(
+        base_image=base_image,
+        release_version=release,
+        machine_configs=infos,
+        pools=tuple(sorted((pool_state(p, rendered_images) for p in pools), key=lambda p: p.name)),
+        nodes=(deriver or NodeDeriver()).states(nodes, pools, mcns, wanted),
+        observed_at=now,
+    )
+
+
+def read_needed(api: KubeApi, now: float) -> LiveState:
+    """One read for a decision: MachineConfigs and pools always; nodes and MachineConfigNodes only
+    when a pool is not settled (an idle cluster costs two lists and one GET, whatever its size)."""
+    machine_configs = list_custom(api, "machineconfigs")
+    pools = list_custom(api, "machineconfigpools")
+    wanted = unsettled_pools(pools)
+    nodes = list_nodes(api) if wanted else []
+    mcns = list_machine_config_nodes(api) if wanted else {}
+    base_image, release = read_osimageurl(api)
+    return assemble(machine_configs, pools, nodes, mcns, base_image, release, now, wanted=wanted)
