@@ -12,6 +12,7 @@ from reconciler.model import DesiredMachineConfig, LiveState
 from . import events, read, write
 from .api import KubeApi, RequestPolicy
 from .connect import load_configuration, new_api_client
+from .lease import DEFAULT_LEASE, LeaseStore
 from .state import Memory
 
 
@@ -68,6 +69,15 @@ class Cluster:
     ) -> None:
         """Best effort: never raises for cluster errors."""
         events.record_event(self._api, subject_kind, subject_name, reason, message, event_type)
+
+    # ---- leader election ------------------------------------------------------------------
+    def lease(self, name: str = DEFAULT_LEASE) -> LeaseStore:
+        """The Lease leader election runs on, in the reconciler's namespace."""
+        return LeaseStore(self._api, name)
+
+    def identify(self, identity: str) -> None:
+        """Send the replica's identity in every request's User-Agent (audit logs show who wrote)."""
+        self._api.client.user_agent = f"layering-reconciler ({identity})"
 
     # ---- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:

@@ -7,6 +7,7 @@ concrete `Cluster`. Every method raises the project's ClusterError tree (reconci
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.model import DesiredMachineConfig, LiveState
@@ -45,4 +46,39 @@ class ClusterPort(Protocol):
         self, subject_kind: str, subject_name: str, reason: str, message: str, event_type: str = "Normal"
     ) -> None:
         """Best effort: never raises for cluster errors."""
+        ...
+
+
+# ---- leader election ---------------------------------------------------------------------------
+REQUESTED_AT = "layering.gitops.dev/requestedAt"  # annotation on the Lease: a sync was asked for
+
+
+@dataclass(frozen=True)
+class LeaseRecord:
+    """A coordination.k8s.io/v1 Lease as leader election reads it (times are RFC 3339 strings)."""
+
+    holder: str = ""  # spec.holderIdentity; "" when released
+    duration_seconds: int = 0
+    acquire_time: str = ""
+    renew_time: str = ""
+    transitions: int = 0
+    requested_at: str = ""  # the REQUESTED_AT annotation: a webhook asked any replica for a sync
+    resource_version: str = ""
+
+
+class LeasePort(Protocol):
+    """The one Lease leader election runs on (in the reconciler's namespace)."""
+
+    name: str
+
+    def get(self) -> LeaseRecord | None:
+        """None when the Lease does not exist."""
+        ...
+
+    def create(self, record: LeaseRecord) -> LeaseRecord:
+        """Conflict when someone created it first."""
+        ...
+
+    def update(self, record: LeaseRecord) -> LeaseRecord:
+        """Replace spec (and the annotation); Conflict if it changed since record.resource_version."""
         ...

@@ -15,9 +15,11 @@ from reconciler.report import change_line, plan_with_rollout, render_status, sta
 from reconciler.report.console import DEFAULT_WIDTH
 from reconciler.source import read_directory
 
+from .leader import LeaderElector
 from .loop import run_forever
 from .progress import follow
 from .reconcile import Reconciler, Source
+from .webhook import WebhookServer
 
 if TYPE_CHECKING:
     from reconciler.cluster.port import ClusterPort
@@ -74,5 +76,6 @@ def output_width() -> int:
     return max(DEFAULT_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 
-def run(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:
-    return run_forever(reconciler, interval=interval, metrics_port=metrics_port)
+def run(reconciler: Reconciler, *, interval: float, metrics_port: int | None,
+        leader: LeaderElector | None = None, webhook: WebhookServer | None = None) -> int:
+    return run_forever(reconciler, interval=interval, metrics_port=metrics_port, leader=leader, webhook=webhook)

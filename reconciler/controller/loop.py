@@ -1,26 +1,40 @@
-"""`reconciler run`: one full pass per tick on apscheduler, backoff after failures, clean SIGTERM."""
+"""`reconciler run`: one full pass per tick on apscheduler, backoff after failures, clean SIGTERM.
+
+With leader election only the leader runs passes; a webhook (or a sync request seen on the Lease)
+moves the next pass to now, and hooks that arrive during a pass coalesce into one more pass.
+Polling stays as the safety net, each wait jittered by ±10 %.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import random
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from reconciler.errors import ReconcilerError
 from reconciler.report import change_line
 
+from .leader import LeaderElector, NotLeader
 from .metrics import Metrics
 from .reconcile import Reconciler
+from .webhook import WebhookServer
 
 log = logging.getLogger("reconciler")
 FIRST_RETRY = 5.0
 MAX_BACKOFF = 600.0
 JOB_ID = "reconcile"
+JITTER = 0.1
+FOLLOW_SECONDS = 3.0  # while a rollout is under way, the next pass comes this soon (as `sync --wait`)
+RELEASE_WAIT = 30.0  # on SIGTERM, how long the Lease is kept for the pass that is still writing
 
 
 @dataclass
@@ -30,17 +44,54 @@ class Loop:
     metrics: Metrics = field(default_factory=Metrics)
     failures: int = 0
     last_outcome: tuple[str, str] = ("", "")
+    leader: LeaderElector | None = None  # None: no leader election, this process is the only writer
+    rolling: bool = False  # the last pass left a rollout under way (not done, not halted)
 
     def __post_init__(self) -> None:
         self.scheduler = BlockingScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
         self.stopping = threading.Event()
+        self.requested = threading.Event()  # a pass was asked for (webhook, sync request, election)
+        self.in_pass = threading.Lock()
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this replica runs passes (always, without leader election); health checks read it."""
+        return self.leader is None or self.leader.is_leader
 
     def tick(self) -> None:
+        if self.stopping.is_set() or not self.is_leader:
+            return  # a standby runs no passes
+        with self.in_pass:
+            self.requested.clear()
+            self._pass()
+        if self.requested.is_set():
+            self.trigger()  # hooks that came during the pass: one more pass
+        elif not self.failures:
+            self._jitter(min(self.interval, FOLLOW_SECONDS) if self.rolling else self.interval)
+
+    def trigger(self) -> None:
+        """Run a pass now (or right after the running one)."""
+        self.requested.set()
+        if self.stopping.is_set() or self.in_pass.locked():
+            return
+        with contextlib.suppress(JobLookupError):  # not scheduled yet: the first pass runs at once anyway
+            self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone())
+
+    def _jitter(self, seconds: float) -> None:
+        """The next pass in `seconds` ±10 %."""
         if self.stopping.is_set():
             return
+        wait = seconds * random.uniform(1 - JITTER, 1 + JITTER)
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone() + timedelta(seconds=wait))
+
+    def _pass(self) -> None:
         started = self.reconciler.clock()
         try:
             result = self.reconciler.reconcile(stop=self.stopping)
+        except NotLeader as exc:
+            log.warning("pass stopped: %s", exc)
+            return
         except ReconcilerError as exc:
             if self.stopping.is_set():  # e.g. a git child process got the same SIGTERM: nothing was written
                 log.info("pass interrupted by the shutdown: %s", exc)
@@ -57,6 +108,7 @@ class Loop:
             self.failures = 0
             self._reschedule(self.interval)
         self.metrics.pass_succeeded(result, self.reconciler.clock() - started)
+        self.rolling = not result.decision.done and not result.decision.halted
         for change in result.changes:
             log.info("%s", change_line(change))
         # one line per pass that changed something; a steady state is logged once, then at debug level
@@ -91,8 +143,45 @@ class Loop:
         return 0
 
 
-def run_forever(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:
-    loop = Loop(reconciler, interval)
+def run_forever(reconciler: Reconciler, *, interval: float, metrics_port: int | None,
+                leader: LeaderElector | None = None, webhook: WebhookServer | None = None) -> int:
+    loop = Loop(reconciler, interval, leader=leader)
     if metrics_port is not None:
         loop.metrics.serve(metrics_port)
-    return loop.run()
+    if webhook is None and leader is None:
+        return loop.run()
+    return run_replica(loop, leader, webhook)
+
+
+def run_replica(loop: Loop, leader: LeaderElector | None, webhook: WebhookServer | None) -> int:
+    """The loop with leader election and webhooks beside it; the Lease is released on the way out."""
+    elections = threading.Event()
+    if leader is not None:
+        leader.on_change = loop.metrics.set_leader
+        leader.on_elected = loop.trigger
+        leader.on_request = loop.trigger
+        loop.metrics.set_leader(False)
+        log.info("%s: standby until it holds the Lease %s", leader.config.identity, leader.leases.name)
+        leader.start(elections)
+    if webhook is not None:
+        webhook.on_push = _on_push(loop, leader)
+        webhook.start()
+        log.info("webhooks on port %d: /hook/github, /hook/gitlab, /hook/generic", webhook.port)
+    try:
+        return loop.run()
+    finally:
+        elections.set()
+        if webhook is not None:
+            webhook.stop()
+        if leader is not None and loop.in_pass.acquire(timeout=RELEASE_WAIT):  # the last writes are done
+            leader.release()
+
+
+def _on_push(loop: Loop, leader: LeaderElector | None) -> Callable[[], None]:
+    """The leader runs a pass now; a standby records the request on the Lease for the leader."""
+    def on_push() -> None:
+        if leader is None or leader.is_leader:
+            loop.trigger()
+        else:
+            leader.request_sync()
+    return on_push

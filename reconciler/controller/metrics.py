@@ -22,6 +22,12 @@ class Metrics:
                              registry=self.registry)
         self.halted = Gauge("layering_rollout_halted", "1 while the rollout is halted",
                             registry=self.registry)
+        self.leader = Gauge("layering_leader", "1 while this replica holds the Lease (leads), 0 on standby",
+                            registry=self.registry)
+        self.leader.set(1)  # without leader election, the one replica leads
+
+    def set_leader(self, leading: bool) -> None:
+        self.leader.set(1 if leading else 0)
 
     def pass_succeeded(self, result: PassResult, seconds: float) -> None:
         self.passes.labels("success").inc()
