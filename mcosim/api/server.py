@@ -244,7 +244,8 @@ class ApiServer:
         reply = self._dispatch(verb, call)
         if verb in WRITE_VERBS:
             record = WriteRecord(time.monotonic(), h.headers.get("User-Agent") or "", verb, target.rt.plural,
-                                 target.namespace or "", target.name or "", reply.code, _holder(target, reply))
+                                 target.namespace or "", target.name or _name(reply), reply.code,
+                                 _holder(target, reply))
             with self._writes_lock:
                 self.writes.append(record)
         self._send(h, reply)
@@ -364,6 +365,13 @@ class ApiServer:
         h.end_headers()
         h.wfile.write(reply.body)
         h.wfile.flush()
+
+
+def _name(reply: Reply) -> str:
+    """The name of a created object (a create is a POST to the collection)."""
+    with contextlib.suppress(ValueError, AttributeError):
+        return str(json.loads(reply.body).get("metadata", {}).get("name") or "")
+    return ""
 
 
 def _holder(target: Route, reply: Reply) -> str:
