@@ -153,7 +153,8 @@ def _add_replica_options(parser: argparse.ArgumentParser) -> None:
         "the namespace layering-reconciler (client-go's semantics); only the leader runs passes and writes, "
         "confirming its lease before every write. Standbys stay ready and take over when the leader's lease "
         "expires or it releases it (on SIGTERM).")
-    election.add_argument("--leader-elect", action="store_true", help="take part in leader election")
+    election.add_argument("--leader-elect", nargs="?", const=True, default=False, type=_boolean, metavar="BOOL",
+                          help="take part in leader election (`--leader-elect`, or `--leader-elect true|false`)")
     election.add_argument("--identity", default=socket.gethostname(), metavar="NAME",
                           help="this replica's name in the Lease (default: the host name; deploy/ passes the pod name)")
     election.add_argument("--lease-duration", default="15s", type=_positive_duration, metavar="DUR",
@@ -171,6 +172,14 @@ def _add_replica_options(parser: argparse.ArgumentParser) -> None:
                        help="address to listen on (default 0.0.0.0)")
     hooks.add_argument("--webhook-secret-file", type=Path, metavar="PATH",
                        help="file holding the shared secret of the hooks (required with --webhook-port)")
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes", "on"):
+        return True
+    if text.lower() in ("false", "0", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text}: expected true or false")
 
 
 def _replica(args: argparse.Namespace, cluster: Cluster, reconciler: commands.Reconciler) \
