@@ -61,16 +61,17 @@ def concerns(ref: str | None, pushed: str | None, default_branch: str | None) ->
 
 
 def _default_branch(body: bytes) -> str | None:
+    """GitHub's repository.default_branch or GitLab's project.default_branch, when the payload has one."""
     try:
         doc = json.loads(body)
-        branch = doc["repository"].get("default_branch")  # GitHub; GitLab: project.default_branch
-        return branch if isinstance(branch, str) else None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        try:
-            branch = json.loads(body)["project"]["default_branch"]
-            return branch if isinstance(branch, str) else None
-        except (ValueError, KeyError, TypeError):
-            return None
+    except ValueError:
+        return None
+    for key in ("repository", "project"):
+        holder = doc.get(key) if isinstance(doc, dict) else None
+        branch = holder.get("default_branch") if isinstance(holder, dict) else None
+        if isinstance(branch, str):
+            return branch
+    return None
 
 
 class WebhookServer:
