@@ -36,6 +36,18 @@ def post(server: WebhookServer, path: str, body: bytes, headers: dict[str, str])
         conn.close()
 
 
+def announce_big_body(server: WebhookServer) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.putrequest("POST", "/hook/generic")
+        conn.putheader("Content-Length", str(MAX_BODY + 1))
+        conn.putheader("X-Signature", "sha256=" + "0" * 64)
+        conn.endheaders()
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
 PUSH = json.dumps({"ref": "refs/heads/main", "repository": {"default_branch": "main"}}).encode()
 
 
@@ -63,8 +75,7 @@ def test_ping_other_refs_size_limit_and_unknown_paths(hooks: tuple[WebhookServer
     other = b'{"ref": "refs/heads/feature"}'
     status, message = post(server, "/hook/generic", other, {"X-Signature": signature(SECRET, other)})
     assert status == 200 and "not the followed ref" in message
-    big = b" " * (MAX_BODY + 1)
-    assert post(server, "/hook/generic", big, {"X-Signature": signature(SECRET, big)})[0] == 413
+    assert announce_big_body(server) == 413  # answered from the header: the body is never read
     assert post(server, "/hook/nothing", PUSH, {"X-Signature": signature(SECRET, PUSH)})[0] == 404
     assert pushes == []
     empty = b""
