@@ -157,7 +157,10 @@ class LeaderElector:
     # ---- the replica's background thread --------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         while True:
-            self.step()
+            try:
+                self.step()
+            except Exception:  # a bug must not end the election silently: log it, keep trying
+                log.exception("Lease %s: leader election step failed", self.leases.name)
             delay = self.config.poll if self._leading else self.config.retry_period
             if stop.wait(delay):
                 return

@@ -96,3 +96,10 @@ def test_a_standby_sync_request_reaches_the_leader_once(cluster: Cluster) -> Non
     assert asked == ["a"]  # the leader acts once; the standby never
     lease = cluster.lease().get()
     assert lease is not None and lease.holder == "a" and lease.requested_at
+
+
+def test_timings_follow_client_go_rules() -> None:
+    assert LeaderConfig("a").problems() == []
+    assert LeaderConfig("a", 10.0, 10.0, 2.0).problems() == ["--lease-duration must be longer than --renew-deadline"]
+    assert LeaderConfig("a", 15.0, 2.0, 2.0).problems() == ["--renew-deadline must be longer than --retry-period"]
+    assert LeaderConfig("").problems() == ["--identity: must not be empty"]
