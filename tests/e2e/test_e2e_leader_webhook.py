@@ -1,8 +1,8 @@
 """Two `reconciler run --leader-elect` processes against one simulated cluster (served by this process,
 which records every write with its sender): exactly one leads; a signed hook posted to the standby makes
 the leader write at once, a badly signed one changes nothing; kill -9 of the leader mid staged rollout
-hands the Lease over and the rollout continues in stage order, with no write from a replica that did not
-hold the Lease at that moment."""
+hands the Lease over and the rollout continues in stage order; the killed replica returns as standby and
+the second leader is killed too; never a write from a replica that did not hold the Lease at that moment."""
 
 from __future__ import annotations
 
@@ -200,8 +200,16 @@ def test_two_replicas_one_leader_hooks_through_the_standby_and_kill_9_failover(w
     wait_for(lambda: world.mc_image("99-layering-worker") == HOTFIX1, 60, "the new leader continues: worker MC")
     assert time.monotonic() - canary_done >= BAKE - 1.5, "worker written before the canary baked"
 
-    writes = world.writes()
-    assert unauthorized_writes(writes) == []
-    worker_writer = [w.agent for w in writes if w.resource == "machineconfigs" and w.name == "99-layering-worker"]
+    worker_writer = [w.agent for w in world.writes()
+                     if w.resource == "machineconfigs" and w.name == "99-layering-worker"]
     assert worker_writer == [f"layering-reconciler ({standby.identity})"]
+
+    # the killed replica comes back as standby; kill -9 the new leader while the worker pool rolls out
+    back = world.start(leader.identity)
+    wait_for(lambda: back.leading() == 0.0, 30, "the restarted replica on standby")
+    assert not world.pool_done("worker", HOTFIX1)
+    standby.kill()
+    wait_for(lambda: world.holder() == back.identity, LEASE_SECONDS + 2 * RETRY_SECONDS + 2, "second failover")
+    wait_for(lambda: world.pool_done("worker", HOTFIX1), 60, "worker rolled out")
+    assert unauthorized_writes(world.writes()) == []
     print(f"hook → MC written: {hook_latency:.2f}s; failover after kill -9: {failover:.1f}s")
