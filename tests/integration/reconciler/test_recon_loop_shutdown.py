@@ -88,3 +88,15 @@ def test_hooks_during_a_pass_coalesce_into_one_more_pass(world: World) -> None:
     finally:
         loop.stopping.set()
         loop.scheduler.shutdown(wait=True)
+
+
+def test_each_wait_is_jittered_by_ten_percent(world: World) -> None:
+    loop = Loop(world.reconciler(), interval=100)
+    loop.scheduler.add_job(loop.tick, IntervalTrigger(seconds=100), id=JOB_ID)
+    waits = []
+    for _ in range(200):
+        before = datetime.now().astimezone()
+        loop._jitter(100)
+        waits.append((loop.scheduler.get_job(JOB_ID).next_run_time - before).total_seconds())
+    assert all(89.9 <= w <= 110.1 for w in waits)
+    assert max(waits) - min(waits) > 10  # spread, not a fixed offset
