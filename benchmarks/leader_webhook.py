@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,9 +109,9 @@ class Bench:
                 process.wait(timeout=30)
 
 
-def until(predicate: object, timeout: float) -> float:
+def until(predicate: Callable[[], bool], timeout: float) -> float:
     started = time.monotonic()
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         if time.monotonic() - started > timeout:
             raise SystemExit(f"timed out after {timeout}s")
         time.sleep(0.01)
