@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import logging
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -23,6 +24,9 @@ from reconciler.intent import duration_problem, duration_syntax_problem, excerpt
 
 if TYPE_CHECKING:  # imported where used: `validate` needs neither git nor the cluster client
     from reconciler.cluster import Cluster
+    from reconciler.controller import commands
+    from reconciler.controller.leader import LeaderElector
+    from reconciler.controller.webhook import WebhookServer
     from reconciler.images import RegistryInspector
     from reconciler.source import GitSource
 
@@ -179,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="serve /metrics (Prometheus), /healthz and /readyz on this port")
     run.add_argument("--metrics-address", default="0.0.0.0", metavar="ADDR",
                      help="the address that port listens on (default 0.0.0.0)")
+    _add_replica_options(run)
 
     status = commands.add_parser("status", help="pools, bindings and nodes as the cluster shows them",
                                  description="Show per pool its binding, image, our MachineConfig, "
@@ -201,6 +206,75 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Start an embedded simulated cluster, copy example-repo/ into a "
                         "fresh git repository, sync it, then commit a revert and roll back.")
     return parser
+
+
+def _add_replica_options(parser: argparse.ArgumentParser) -> None:
+    """`run`'s leader election and webhook receivers (several replicas, instant sync)."""
+    election = parser.add_argument_group(
+        "leader election", "Run several replicas: they elect a leader on the Lease layering-reconciler in "
+        "the namespace layering-reconciler (client-go's semantics); only the leader runs passes and writes, "
+        "confirming its lease before every write. Standbys stay ready and take over when the leader's lease "
+        "expires or it releases it (on SIGTERM).")
+    election.add_argument("--leader-elect", nargs="?", const=True, default=False, type=_boolean, metavar="BOOL",
+                          help="take part in leader election (`--leader-elect`, or `--leader-elect true|false`)")
+    election.add_argument("--identity", default=socket.gethostname(), metavar="NAME",
+                          help="this replica's name in the Lease (default: the host name; deploy/ passes the pod name)")
+    election.add_argument("--lease-duration", default="15s", type=_positive_duration, metavar="DUR",
+                          help="how long standbys wait after the last renewal before taking the Lease (default 15s)")
+    election.add_argument("--renew-deadline", default="10s", type=_positive_duration, metavar="DUR",
+                          help="the leader stops writing when it could not renew for this long (default 10s)")
+    election.add_argument("--retry-period", default="2s", type=_positive_duration, metavar="DUR",
+                          help="time between tries to acquire or renew the Lease (default 2s)")
+    hooks = parser.add_argument_group(
+        "webhooks", "POST /hook/github (X-Hub-Signature-256), /hook/gitlab (X-Gitlab-Token) or /hook/generic "
+        "(X-Signature: sha256=<HMAC-SHA256 of the body>) to run a pass now. Any replica may receive them: a "
+        "standby records the request on the Lease and the leader runs the pass. Bad signatures get 401.")
+    hooks.add_argument("--webhook-port", type=int, metavar="PORT", help="serve the webhook receivers on this port")
+    hooks.add_argument("--webhook-address", default="0.0.0.0", metavar="ADDR",
+                       help="address to listen on (default 0.0.0.0)")
+    hooks.add_argument("--webhook-secret-file", type=Path, metavar="PATH",
+                       help="file holding the shared secret of the hooks (required with --webhook-port)")
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes", "on"):
+        return True
+    if text.lower() in ("false", "0", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text}: expected true or false")
+
+
+def _replica(args: argparse.Namespace, cluster: Cluster, reconciler: commands.Reconciler) \
+        -> tuple[LeaderElector | None, WebhookServer | None]:
+    """The leader elector (its cluster wraps the reconciler's) and the webhook server `run` asked for."""
+    from reconciler.controller.leader import LeaderCluster, LeaderConfig, LeaderElector
+    from reconciler.controller.webhook import WebhookServer
+
+    leader = None
+    if args.leader_elect:
+        config = LeaderConfig(args.identity, args.lease_duration, args.renew_deadline, args.retry_period)
+        if config.problems():
+            raise InvalidInput(config.problems())
+        cluster.identify(args.identity)
+        leader = LeaderElector(cluster.lease(), config)
+        reconciler.cluster = LeaderCluster(reconciler.cluster, leader)
+    webhook = None
+    if args.webhook_port is not None:
+        if args.webhook_secret_file is None:
+            raise InvalidInput("--webhook-port: needs --webhook-secret-file (unsigned hooks are refused)")
+        secret = _secret(args.webhook_secret_file)
+        webhook = WebhookServer(secret, args.ref, lambda: None, args.webhook_address, args.webhook_port)
+    return leader, webhook
+
+
+def _secret(path: Path) -> bytes:
+    try:
+        secret = path.read_bytes().strip()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read the webhook secret file: {exc.strerror}") from None
+    if not secret:
+        raise InvalidInput(f"{path}: the webhook secret file is empty")
+    return secret
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -256,8 +330,9 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.command == "run":
             from reconciler.controller.loop import run_forever
 
+            leader, webhook = _replica(args, target.cluster, reconciler)
             return run_forever(reconciler, interval=args.interval, metrics_port=args.metrics_port,
-                               metrics_address=args.metrics_address)
+                               metrics_address=args.metrics_address, leader=leader, webhook=webhook)
     raise AssertionError(args.command)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import select
 import socket
@@ -10,6 +11,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -30,6 +32,21 @@ from .watch import POLL_SECONDS, PreviousVersions, WatchRequest, WatchStream
 log = logging.getLogger("mcosim.api")
 AdminHandler = Callable[[str, str, dict[str, str], Any], tuple[int, Any]]
 JSON = "application/json"
+WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
+
+
+@dataclass(frozen=True)
+class WriteRecord:
+    """One write the API answered, in the order answered: who (User-Agent) wrote what, and when."""
+
+    at: float  # time.monotonic() when the reply was ready
+    agent: str
+    verb: str
+    resource: str
+    namespace: str
+    name: str
+    code: int
+    holder: str = ""  # leases only: spec.holderIdentity after the write
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -139,6 +156,8 @@ class ApiServer:
                         if self.cert is not None and tls_port is not None else None)
         self._servers = [self._httpd] + ([self._httpsd] if self._httpsd is not None else [])
         self._threads: list[threading.Thread] = []
+        self.writes: list[WriteRecord] = []  # every answered write (tests check who wrote what)
+        self._writes_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -232,7 +251,14 @@ class ApiServer:
         if verb == "watch":
             self._watch(h, call)
             return
-        self._send(h, self._dispatch(verb, call))
+        reply = self._dispatch(verb, call)
+        if verb in WRITE_VERBS:
+            record = WriteRecord(time.monotonic(), h.headers.get("User-Agent") or "", verb, target.rt.plural,
+                                 target.namespace or "", target.name or _name(reply), reply.code,
+                                 _holder(target, reply))
+            with self._writes_lock:
+                self.writes.append(record)
+        self._send(h, reply)
 
     def _dispatch(self, verb: str, call: Call) -> Reply:
         api = self._resources
@@ -349,6 +375,21 @@ class ApiServer:
         h.end_headers()
         h.wfile.write(reply.body)
         h.wfile.flush()
+
+
+def _name(reply: Reply) -> str:
+    """The name of a created object (a create is a POST to the collection)."""
+    with contextlib.suppress(ValueError, AttributeError):
+        return str(json.loads(reply.body).get("metadata", {}).get("name") or "")
+    return ""
+
+
+def _holder(target: Route, reply: Reply) -> str:
+    if target.rt.plural != "leases" or reply.code >= 300:
+        return ""
+    with contextlib.suppress(ValueError, AttributeError):
+        return str(json.loads(reply.body).get("spec", {}).get("holderIdentity") or "")
+    return ""
 
 
 def _retry_after(error: ApiError) -> dict[str, str]:

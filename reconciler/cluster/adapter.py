@@ -15,6 +15,7 @@ from . import events, read, registry_config, selective, write
 from .api import DEFAULT_NAMESPACE, KubeApi, RequestPolicy
 from .cache import WatchCache
 from .connect import load_configuration, new_api_client, own_namespace
+from .lease import DEFAULT_LEASE, LeaseStore
 from .state import Memory
 
 
@@ -114,6 +115,15 @@ class Cluster:
     def flush_events(self) -> None:
         """Wait until the Events recorded so far are sent (they go out in the background)."""
         self._events.flush()
+
+    # ---- leader election ------------------------------------------------------------------
+    def lease(self, name: str = DEFAULT_LEASE) -> LeaseStore:
+        """The Lease leader election runs on, in the reconciler's namespace."""
+        return LeaseStore(self._api, name)
+
+    def identify(self, identity: str) -> None:
+        """Send the replica's identity in every request's User-Agent (audit logs show who wrote)."""
+        self._api.client.user_agent = f"layering-reconciler ({identity})"
 
     # ---- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:

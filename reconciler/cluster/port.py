@@ -8,6 +8,7 @@ concrete `Cluster`. Every method raises the project's ClusterError tree (reconci
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from reconciler.model import DesiredMachineConfig, LiveState
@@ -58,4 +59,39 @@ class Following(Protocol):
 
     def follow(self, wake: Callable[[], None]) -> None:
         """Read through a watch cache from now on; `wake` is called on a change that matters."""
+        ...
+
+
+# ---- leader election ---------------------------------------------------------------------------
+REQUESTED_AT = "layering.gitops.dev/requestedAt"  # annotation on the Lease: a sync was asked for
+
+
+@dataclass(frozen=True)
+class LeaseRecord:
+    """A coordination.k8s.io/v1 Lease as leader election reads it (times are RFC 3339 strings)."""
+
+    holder: str = ""  # spec.holderIdentity; "" when released
+    duration_seconds: int = 0
+    acquire_time: str = ""
+    renew_time: str = ""
+    transitions: int = 0
+    requested_at: str = ""  # the REQUESTED_AT annotation: a webhook asked any replica for a sync
+    resource_version: str = ""
+
+
+class LeasePort(Protocol):
+    """The one Lease leader election runs on (in the reconciler's namespace)."""
+
+    name: str
+
+    def get(self) -> LeaseRecord | None:
+        """None when the Lease does not exist."""
+        ...
+
+    def create(self, record: LeaseRecord) -> LeaseRecord:
+        """Conflict when someone created it first."""
+        ...
+
+    def update(self, record: LeaseRecord) -> LeaseRecord:
+        """Replace spec (and the annotation); Conflict if it changed since record.resource_version."""
         ...

@@ -16,7 +16,9 @@ from reconciler.source.workdir import checkout_problem, read_directory
 if TYPE_CHECKING:
     from reconciler.cluster.port import ClusterPort
 
+    from .leader import LeaderElector
     from .reconcile import Reconciler, Source
+    from .webhook import WebhookServer
 
 # Each command imports the reporting, scheduling and live-view modules it uses (`validate` none):
 # a CLI call pays for what it runs, not for every command's dependencies.
@@ -95,7 +97,8 @@ def output_width() -> int:
     return max(DEFAULT_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
 
 
-def run(reconciler: Reconciler, *, interval: float, metrics_port: int | None) -> int:
+def run(reconciler: Reconciler, *, interval: float, metrics_port: int | None,
+        leader: LeaderElector | None = None, webhook: WebhookServer | None = None) -> int:
     from .loop import run_forever
 
-    return run_forever(reconciler, interval=interval, metrics_port=metrics_port)
+    return run_forever(reconciler, interval=interval, metrics_port=metrics_port, leader=leader, webhook=webhook)

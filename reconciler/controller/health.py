@@ -4,6 +4,8 @@
   `STUCK_AFTER_GAPS` times the wait the loop itself scheduled (the interval, or the backoff after
   failures), and never sooner than `MIN_STUCK_SECONDS` (10 minutes: twice the longest a git
   fetch may take). A failing repository or cluster does not fail liveness: restarting would not fix it.
+- **A standby replica** (leader election, not holding the Lease) runs no passes: it is live and
+  ready (`[+]loop ok`, `[+]leader ok`), so a Service may route webhooks to it.
 - **/readyz (readiness)** reflects whether the last pass could read git and the cluster: not
   ready before the first pass ends, after a pass that could not fetch the repository, or after
   one the cluster failed (unreachable, refused, forbidden). A commit with invalid bindings still
@@ -54,6 +56,14 @@ class Health:
         self._last_start = clock()  # the loop's start counts as the first expected pass
         self._git: Check = Check("git", False, "no pass has finished yet")
         self._cluster: Check = Check("cluster", False, "no pass has finished yet")
+        self._standby = False
+
+    def set_standby(self, standby: bool) -> None:
+        """A standby runs no passes; a new leader's clock of passes starts when it is elected."""
+        with self._lock:
+            if self._standby and not standby:
+                self._last_start = self._clock()
+            self._standby = standby
 
     # ---- what the loop reports ------------------------------------------------------------------
     def pass_started(self) -> None:
@@ -88,6 +98,8 @@ class Health:
 
     def liveness(self) -> list[Check]:
         with self._lock:
+            if self._standby:
+                return [Check("loop", True)]
             waited = self._clock() - self._last_start
         limit = self.stuck_after()
         if waited > limit:
@@ -96,6 +108,8 @@ class Health:
 
     def readiness(self) -> list[Check]:
         with self._lock:
+            if self._standby:
+                return [Check("leader", True, "standby")]
             return [self._git, self._cluster]
 
 

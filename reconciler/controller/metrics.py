@@ -24,6 +24,12 @@ class Metrics:
                             registry=self.registry)
         self.refused_commits = Counter("layering_commits_refused", "Passes that refused the commit (--verify)",
                                        registry=self.registry)
+        self.leader = Gauge("layering_leader", "1 while this replica holds the Lease (leads), 0 on standby",
+                            registry=self.registry)
+        self.leader.set(1)  # without leader election, the one replica leads
+
+    def set_leader(self, leading: bool) -> None:
+        self.leader.set(1 if leading else 0)
 
     def pass_succeeded(self, result: PassResult, seconds: float) -> None:
         self.passes.labels("success").inc()

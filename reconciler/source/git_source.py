@@ -125,7 +125,8 @@ class GitSource:
             for attempt in (1, 2):
                 try:
                     with self._open_cache() as repo:
-                        self._fetch(repo, default=ref is None)
+                        if not self._remote_unchanged(repo):
+                            self._fetch(repo, default=ref is None)
                         sha = self._resolve(repo, ref or REMOTE_HEAD, default=ref is None)
                         verification = self._verify(repo, ref, sha)
                         return replace(self._read(repo, sha), verification=verification)
@@ -200,6 +201,21 @@ class GitSource:
             if default:
                 message = f"{self.display}: the remote has no default branch (HEAD); pass --ref"
                 raise SourceError(message) from None
+
+    def _remote_unchanged(self, repo: Repo) -> bool:
+        """One round trip (`git ls-remote`): the remote's branches, tags and HEAD are what the cache holds,
+        so the fetch can be skipped. Any doubt (an error, no HEAD) means fetch, which reports it."""
+        try:
+            remote = _ref_lines(self._git(["ls-remote", "--", self._url, "HEAD", "refs/heads/*", "refs/tags/*"],
+                                          None))
+            local = _ref_lines(self._git(["for-each-ref", "--format=%(objectname)\t%(refname)",
+                                          "refs/heads", "refs/tags", REMOTE_HEAD], repo))
+        except GitFailure:
+            return False
+        head = local.pop(REMOTE_HEAD, None)
+        if head is not None:
+            local["HEAD"] = head
+        return "HEAD" in remote and remote == local
 
     def _fetch_one(self, repo: Repo, ref: str) -> None:
         """Fetch a ref outside branches and tags (`refs/pull/1/head`, a full sha) on demand."""
@@ -284,6 +300,16 @@ def _split_credentials(source: str, display: str) -> tuple[str, str | None, str 
         raise SourceError(f"{display}: a password in an {parts.scheme}:// URL is not used; authenticate with an "
                           "SSH key (~/.ssh), or use an https:// URL with --token-file PATH or $GIT_TOKEN")
     return source, None, None
+
+
+def _ref_lines(text: str) -> dict[str, str]:
+    """`<sha>\t<ref>` lines as {ref: sha}, peeled tag lines (`^{}`) left out."""
+    refs = {}
+    for line in text.splitlines():
+        sha, _, name = line.partition("\t")
+        if name and not name.endswith("^{}"):
+            refs[name] = sha
+    return refs
 
 
 def _check_ref_syntax(display: str, ref: str) -> None:

@@ -91,8 +91,10 @@ def flag_of(variable: str) -> str:
     return "--" + variable.removeprefix("LAYERING_").lower().replace("_", "-")
 
 
-def pod_environment(deployment: Obj, config_maps: dict[str, dict[str, str]], paths: dict[str, Path]) -> dict[str, str]:
-    """The container's environment: envFrom ConfigMaps, then env (fieldRef metadata.namespace resolved);
+def pod_environment(deployment: Obj, config_maps: dict[str, dict[str, str]], paths: dict[str, Path],
+                    pod_name: str = "layering-reconciler-7d9f8-abcde") -> dict[str, str]:
+    """The container's environment: envFrom ConfigMaps, then env (fieldRefs metadata.namespace and
+    metadata.name resolved, the latter to `pod_name`);
     values under a mount path are moved to the local directory standing in for that mount."""
     spec = deployment["spec"]["template"]["spec"]
     container = spec["containers"][0]
@@ -104,6 +106,8 @@ def pod_environment(deployment: Obj, config_maps: dict[str, dict[str, str]], pat
             env[item["name"]] = str(item["value"])
         elif item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.namespace":
             env[item["name"]] = deployment["metadata"]["namespace"]
+        elif item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.name":
+            env[item["name"]] = pod_name
         else:
             raise AssertionError(f"unsupported env source in the Deployment: {item}")
     for name, value in env.items():

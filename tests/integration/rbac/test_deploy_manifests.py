@@ -90,3 +90,20 @@ def test_probes_resources_service_and_network_policy_use_the_metrics_port() -> N
     policy = manifest("NetworkPolicy", NAME, NAMESPACE)["spec"]
     assert policy["podSelector"]["matchLabels"].items() <= labels.items() and policy["policyTypes"] == ["Ingress"]
     assert policy["ingress"] == [{"ports": [{"port": 8080, "protocol": "TCP"}]}]
+
+
+def test_two_leader_elected_replicas_spread_over_nodes_with_a_disruption_budget() -> None:
+    deployment = manifest("Deployment", NAME, NAMESPACE)
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 1, "maxSurge": 0}
+    env = {e["name"]: e for e in container()["env"]}
+    assert env["LAYERING_LEADER_ELECT"]["value"] == "true"
+    assert env["LAYERING_IDENTITY"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    labels = deployment["spec"]["selector"]["matchLabels"]
+    spread = pod_spec()["topologySpreadConstraints"]
+    assert [(s["topologyKey"], s["maxSkew"], s["labelSelector"]["matchLabels"]) for s in spread] == [
+        ("kubernetes.io/hostname", 1, labels)]
+    pdb = manifest("PodDisruptionBudget", NAME, NAMESPACE)["spec"]
+    assert pdb == {"minAvailable": 1, "selector": {"matchLabels": labels}}
+    lease = manifest("Lease", NAME, NAMESPACE)
+    assert "spec" not in lease  # the holder is the replicas' to write; apply never resets it

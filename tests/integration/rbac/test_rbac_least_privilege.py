@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,15 @@ from rbac_world import ACCOUNT, NAMESPACE, USER, denials, deploy_objects, instal
 
 from mcosim import Simulator
 from mcosim.resources import CONFIGMAPS, EVENTS, NODES, SERVICE_ACCOUNTS
+from mcosim.resources import LEASES as LEASE_TYPE
 from reconciler.cluster import Cluster, RequestPolicy
 from reconciler.cluster.cache import watch_lines
+from reconciler.cluster.port import LeaseRecord
 from reconciler.errors import Forbidden, Refused
 from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_LABEL, DesiredMachineConfig
 
 MCO = "machineconfiguration.openshift.io"
+LEASES = "coordination.k8s.io"
 HOTFIX = "quay.io/my-registry/rhcos-hotfix@sha256:8afaccbbe78087b87335a43c082f78d3f663a1865a92ed709154d29d50eb8010"
 FAST = RequestPolicy(connect_timeout=2.0, read_timeout=10.0, read_attempts=1, retry_delay=0.0)
 MC = "99-layering-worker"
@@ -62,6 +66,13 @@ def save_state(sim: Simulator, tmp_path: Path, cluster: Cluster) -> None:
     cluster.save_memory({"pausedByUs": []})
 
 
+def renew_lease(sim: Simulator, tmp_path: Path, cluster: Cluster) -> None:
+    lease = cluster.lease()
+    record = lease.get()
+    assert record is not None, "deploy/ creates the Lease"
+    lease.update(replace(record, holder="layering-reconciler-0", duration_seconds=15))
+
+
 Operation = Callable[[Simulator, Path, Cluster], object]
 
 
@@ -95,6 +106,8 @@ OPERATIONS: dict[tuple[str, str, str, str], tuple[str, Operation]] = {
     ("openshift-machine-config-operator", "", "configmaps", "get"): ("read the base image", READ),
     (NAMESPACE, "", "configmaps", "get"): ("load the rollout memory", lambda s, t, c: c.load_memory()),
     (NAMESPACE, "", "configmaps", "update"): ("save the rollout memory", save_state),
+    (NAMESPACE, LEASES, "leases", "get"): ("read the Lease (leader election)", lambda s, t, c: c.lease().get()),
+    (NAMESPACE, LEASES, "leases", "update"): ("acquire or renew the Lease", renew_lease),
 }
 EVENT_RIGHT = (NAMESPACE, "", "events", "create")  # best effort: a refused Event is logged, never raised
 
@@ -136,7 +149,7 @@ def test_no_wildcards_and_every_right_has_a_named_operation() -> None:
 def test_configmap_rights_are_limited_to_the_two_named_configmaps() -> None:
     for obj in deploy_objects():
         for rule in obj.get("rules") or []:
-            if "configmaps" in rule["resources"]:
+            if "configmaps" in rule["resources"] or "leases" in rule["resources"]:
                 assert obj["kind"] == "Role" and len(rule["resourceNames"]) == 1, rule
 
 
@@ -158,6 +171,9 @@ def test_deploy_rbac_is_sufficient_for_every_operation(sim: Simulator, tmp_path:
             cluster.record_event("MachineConfig", MC, "LayeringApplied", "created (commit abc)")
             cluster.flush_events()
         cluster.delete_machine_config(MC, rv)
+        renew_lease(sim, tmp_path, cluster)
+        renewed = cluster.lease().get()
+        assert renewed is not None and renewed.holder == "layering-reconciler-0"
     assert denials(sim) == []
     assert "event not recorded" not in caplog.text
     events, _ = sim.store.list(EVENTS, NAMESPACE, fields="reason=LayeringApplied")
@@ -248,3 +264,17 @@ def test_an_unknown_token_is_unauthorized_and_a_deleted_account_s_token_stops_wo
             sim.store.delete(SERVICE_ACCOUNTS, ACCOUNT, NAMESPACE)
         with pytest.raises(Refused, match="unauthorized"):
             cluster.read_live(0.0)
+
+
+def test_lease_rights_name_one_lease_and_cannot_create_it(sim: Simulator, tmp_path: Path) -> None:
+    """Another Lease is out of reach; with deploy/'s Lease gone the replicas cannot make one (deploy/ does)."""
+    install(sim)
+    with as_account(sim, tmp_path) as cluster:
+        with pytest.raises(Forbidden, match='cannot get resource "leases"'):
+            cluster.lease("another-controller").get()
+        with sim.store.lock:
+            sim.store.delete(LEASE_TYPE, "layering-reconciler", NAMESPACE)
+        lease = cluster.lease()
+        assert lease.get() is None
+        with pytest.raises(Forbidden, match='cannot create resource "leases"'):
+            lease.create(LeaseRecord(holder="layering-reconciler-0", duration_seconds=15))

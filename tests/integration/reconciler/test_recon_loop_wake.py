@@ -21,10 +21,10 @@ def test_a_hand_deleted_machine_config_wakes_the_loop(world: World) -> None:
     loop.tick()  # the first pass starts the watches and writes our MachineConfig
     assert loop.following and loop.failures == 0
     assert world.sim.store.try_get(MACHINE_CONFIGS, MC) is not None
-    loop.woken.clear()
+    loop.requested.clear()
     with world.sim.store.lock:
         world.sim.store.delete(MACHINE_CONFIGS, MC)
-    assert loop.woken.wait(10), "deleting our MachineConfig wakes the loop"
+    assert loop.requested.wait(10), "deleting our MachineConfig wakes the loop"
     lists = world.cluster._cache.list_count() if world.cluster._cache else 0
     loop.tick()
     assert world.sim.store.try_get(MACHINE_CONFIGS, MC) is not None, "the woken pass writes it again"

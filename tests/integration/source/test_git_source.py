@@ -210,3 +210,37 @@ def test_remote_without_default_branch_needs_ref(tmp_path: Path, work: WorkRepo,
 )
 def test_redact(url: str, shown: str) -> None:
     assert redact(url) == shown
+
+
+def upload_packs(trace: Path) -> int:
+    """Connections to the remote since the trace was last cleared: each runs one git-upload-pack."""
+    if not trace.exists():
+        return 0
+    return sum(1 for line in trace.read_text().splitlines() if '"child_start"' in line and "upload-pack" in line)
+
+
+def test_an_idle_snapshot_costs_one_round_trip_and_a_moved_ref_is_fetched(
+    work: WorkRepo, remote: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trace = tmp_path / "trace2.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    work.write("layering.yaml", "kind: LayeringPolicy\n")
+    first = work.commit()
+    push(work)
+    source = GitSource(f"file://{remote}", cache_dir=cache)
+    assert source.snapshot().commit == first
+    assert upload_packs(trace) == 2  # ls-remote (empty cache), then the fetch
+    trace.unlink()
+    assert source.snapshot().commit == first and source.snapshot("main").commit == first
+    assert upload_packs(trace) == 2  # one ls-remote per snapshot, no fetch
+    trace.unlink()
+    work.write("bindings/worker.yaml", BINDING.format(1))
+    second = work.commit()
+    push(work)
+    assert source.snapshot().commit == second
+    assert upload_packs(trace) == 2  # the ref moved: ls-remote, then one fetch
+    trace.unlink()
+    work.git("tag", "v1")
+    push(work, "v1")
+    assert source.snapshot("v1").commit == second  # a new tag is a change too
+    assert upload_packs(trace) == 2
