@@ -175,6 +175,8 @@ class Loop:
         self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now().astimezone() + timedelta(seconds=delay))
 
     def stop(self, *_: object) -> None:
+        if self.stopping.is_set():  # a second SIGTERM (or Ctrl-C) while stopping: already on the way out
+            return
         log.info("stopping after the current write")
         self.stopping.set()
         self.scheduler.shutdown(wait=False)

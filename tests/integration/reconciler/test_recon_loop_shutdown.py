@@ -4,6 +4,8 @@ hooks that arrive during a pass make one more pass, not twenty."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -100,3 +102,24 @@ def test_each_wait_is_jittered_by_ten_percent(world: World) -> None:
         waits.append((loop.scheduler.get_job(JOB_ID).next_run_time - before).total_seconds())
     assert all(89.9 <= w <= 110.1 for w in waits)
     assert max(waits) - min(waits) > 10  # spread, not a fixed offset
+
+
+def test_a_second_sigterm_while_stopping_is_quiet(world: World) -> None:
+    """Two SIGTERMs (kubelet, then a human) must not print the scheduler's 'not running' traceback."""
+    loop = Loop(world.reconciler(), interval=3600)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def twice() -> None:
+        time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=twice, daemon=True).start()
+    try:
+        assert loop.run() == 0
+        time.sleep(0.5)  # the second signal lands after the scheduler stopped
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    assert loop.stopping.is_set()
