@@ -322,6 +322,7 @@ def dispatch(args: argparse.Namespace) -> int:
             from reconciler.source import GitSource
 
             base = GitSource(args.repo, cache_dir=args.cache_dir, token=_token(args.token_file))
+            reconciler.every_node = True  # the review names the nodes that will reboot
             return review(reconciler, base, args.base, args.output, commands.output_width())
         if args.command == "plan":
             return commands.plan(reconciler, args.output)
