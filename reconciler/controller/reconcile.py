@@ -93,7 +93,8 @@ class Reconciler:
         """Repository and cluster, read fresh. Raises before anything is written."""
         snapshot = self.source.snapshot(self.ref)  # with --verify, an untrusted commit raises here
         desired = self._load(snapshot)
-        live = self.cluster.read_live(self.clock(), self.every_node)
+        # the image checks need the architectures of every pool's nodes, not only of unsettled pools
+        live = self.cluster.read_live(self.clock(), self.every_node or self.images is not None)
         plan = make_plan(desired, live, self._inspect(desired, live), self.allow_stale_base)
         return desired, live, replace(plan, verification=snapshot.verification)
 
