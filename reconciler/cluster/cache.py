@@ -26,7 +26,7 @@ from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE, LiveState
 from .api import MCO_GROUP, MCO_VERSION, KubeApi
 from .errors import translate
 from .parse import annotations_of, labels_of, meta
-from .read import MCN_VERSIONS, read_osimageurl
+from .read import MCN_VERSIONS, drain_blockers, read_osimageurl
 from .selective import NodeDeriver, assemble, unsettled_pools
 
 Obj = dict[str, Any]
@@ -177,7 +177,7 @@ class WatchCache:
         mcns = {str(meta(m).get("name", "")): m for m in self.items("machineconfignodes")} if nodes else {}
         base_image, release = read_osimageurl(self._api)
         return assemble(self.items("machineconfigs"), pools, nodes, mcns, base_image, release, now,
-                        wanted=wanted, deriver=self._deriver)
+                        wanted=wanted, deriver=self._deriver, blockers=drain_blockers(self._api, nodes, mcns))
 
     def list_count(self) -> int:
         return sum(k.lists for k in self.kinds)

@@ -16,7 +16,7 @@ from reconciler.model import LiveState, NodeState
 from .api import KubeApi
 from .nodes import node_state, pool_for_node
 from .parse import machine_config_info, meta, pool_state
-from .read import list_custom, list_machine_config_nodes, list_nodes, read_osimageurl
+from .read import drain_blockers, list_custom, list_machine_config_nodes, list_nodes, read_osimageurl
 
 Obj = dict[str, Any]
 _UNSETTLED_TRUE = ("Updating", "Degraded", "NodeDegraded", "RenderDegraded")
@@ -70,8 +70,8 @@ class NodeDeriver:
         return pool
 
     def states(self, nodes: Iterable[Obj], pools: list[Obj], mcns: dict[str, Obj],
-               wanted: set[str] | None) -> tuple[NodeState, ...]:
-        """wanted None: every node."""
+               wanted: set[str] | None, blockers: dict[str, str] | None = None) -> tuple[NodeState, ...]:
+        """wanted None: every node. `blockers`: why a node's drain waits (read.drain_blockers)."""
         if wanted is not None and not wanted:
             return ()
         targets = {_name(p): str(((p.get("spec") or {}).get("configuration") or {}).get("name") or "")
@@ -82,7 +82,7 @@ class NodeDeriver:
             mcn = mcns.get(_name(node))
             pool = self.pool_of(node, mcn, pools, key)
             if wanted is None or pool in wanted:
-                found.append(node_state(node, pool, mcn, targets.get(pool, "")))
+                found.append(node_state(node, pool, mcn, targets.get(pool, ""), (blockers or {}).get(_name(node), "")))
         return tuple(sorted(found, key=lambda n: n.name))
 
 
@@ -97,6 +97,7 @@ def assemble(
     *,
     wanted: set[str] | None,
     deriver: NodeDeriver | None = None,
+    blockers: dict[str, str] | None = None,
 ) -> LiveState:
     """Pure: raw API objects to the model, with the nodes of the `wanted` pools (None: all)."""
     infos = tuple(sorted((machine_config_info(mc) for mc in machine_configs), key=lambda m: m.name))
@@ -106,7 +107,7 @@ def assemble(
         release_version=release,
         machine_configs=infos,
         pools=tuple(sorted((pool_state(p, rendered_images) for p in pools), key=lambda p: p.name)),
-        nodes=(deriver or NodeDeriver()).states(nodes, pools, mcns, wanted),
+        nodes=(deriver or NodeDeriver()).states(nodes, pools, mcns, wanted, blockers),
         observed_at=now,
     )
 
@@ -120,4 +121,5 @@ def read_needed(api: KubeApi, now: float) -> LiveState:
     nodes = list_nodes(api) if wanted else []
     mcns = list_machine_config_nodes(api) if wanted else {}
     base_image, release = read_osimageurl(api)
-    return assemble(machine_configs, pools, nodes, mcns, base_image, release, now, wanted=wanted)
+    return assemble(machine_configs, pools, nodes, mcns, base_image, release, now, wanted=wanted,
+                    blockers=drain_blockers(api, nodes, mcns))

@@ -1,7 +1,7 @@
 """Fuzzing the pipeline behind validate: whatever validate accepts, plan and sync never crash, a pass
 stays within its time bound, and a binding file renamed out of the loader's sight is refused.
 
-Trees come from fuzz_trees (policy and binding documents with valid-ish values). Sync runs the real
+Trees come from sync_fuzz_trees (policy and binding documents with valid-ish values). Sync runs the real
 Reconciler over HTTP against one in-process simulated cluster in virtual time, so the examples of a
 run are a random sequence of commits on one cluster (rollouts progress between them).
 Budget: 30 derandomized examples per property in the suite; `scripts/fuzz` runs a long one.
@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from fuzz_trees import FUZZ, UNLOADED_SUFFIXES, snapshot, trees
 from hypothesis import Phase, event, example, given, settings
 from hypothesis import strategies as st
+from sync_fuzz_trees import FUZZ, UNLOADED_SUFFIXES, snapshot, trees
 from testkit import HOTFIX1
 
 from mcosim import SimConfig, Simulator
