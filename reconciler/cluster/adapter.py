@@ -11,7 +11,7 @@ from kubernetes.client import ApiClient
 
 from reconciler.model import DesiredMachineConfig, LiveState
 
-from . import events, read, registry_config, selective, write
+from . import events, registry_config, selective, write
 from .api import DEFAULT_NAMESPACE, KubeApi, RequestPolicy
 from .cache import WatchCache
 from .connect import load_configuration, new_api_client, own_namespace
@@ -49,9 +49,7 @@ class Cluster:
         costs no node read; a watch cache, once following, serves the read without a LIST."""
         if self._cache is not None:
             return self._cache.live_state(now, every_node)
-        if every_node:
-            return read.read_live_state(self._api, now)
-        return selective.read_needed(self._api, now)
+        return selective.read_needed(self._api, now, every_node)
 
     def follow(self, wake: Callable[[], None]) -> None:
         """From now on read through a watch cache (list once, then watch); `wake` is called on a change

@@ -192,21 +192,3 @@ def node_state(node: Obj, pool: str, mcn: Obj | None, target: str, blocker: str 
 
 def _target_config(pool: Obj) -> str:
     return str(((pool.get("spec") or {}).get("configuration") or {}).get("name") or "")
-
-
-def node_states(
-    nodes: Iterable[Obj], pools: list[Obj], mcns: dict[str, Obj], blockers: dict[str, str] | None = None
-) -> tuple[NodeState, ...]:
-    """Every node with its pool: from its MachineConfigNode when there is one, else by selectors.
-
-    `blockers`: why a node's drain waits when no MachineConfigNode says it (see read.drain_blockers).
-    """
-    targets = {str(meta(p).get("name", "")): _target_config(p) for p in pools}
-    states = []
-    for node in nodes:
-        name = str(meta(node).get("name", ""))
-        mcn = mcns.get(name)
-        mcn_pool = str((((mcn or {}).get("spec") or {}).get("pool") or {}).get("name") or "")
-        pool = mcn_pool or pool_for_node(node, pools)
-        states.append(node_state(node, pool, mcn, targets.get(pool, ""), (blockers or {}).get(name, "")))
-    return tuple(states)

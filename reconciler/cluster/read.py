@@ -1,6 +1,6 @@
-"""Read the cluster into a LiveState: five list calls and one ConfigMap GET, nothing per object.
-
-Without MachineConfigNodes, a node whose drain waits costs two more list calls (drain_blockers).
+"""The reads a LiveState is made of: list calls per kind and the release's ConfigMap, nothing per
+object (selective.py decides which are needed). Without MachineConfigNodes, a node whose drain
+waits costs two more list calls (drain_blockers).
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from typing import Any
 from kubernetes.client import PolicyV1Api
 
 from reconciler.errors import Forbidden, NotFound
-from reconciler.model import LiveState
 
 from .api import MCO_GROUP, MCO_VERSION, KubeApi
-from .nodes import drain_pending, node_states, pdb_blocks
-from .parse import machine_config_info, meta, pool_state
+from .nodes import drain_pending, pdb_blocks
+from .parse import meta
 
 Obj = dict[str, Any]
 MCO_NAMESPACE = "openshift-machine-config-operator"
@@ -92,36 +91,3 @@ def _pdb_reasons(api: KubeApi, waiting: list[str]) -> dict[str, str]:
         if reason:
             found[name] = reason
     return found
-
-
-def read_live_state(api: KubeApi, now: float) -> LiveState:
-    machine_configs = list_custom(api, "machineconfigs")
-    pools = list_custom(api, "machineconfigpools")
-    nodes = list_nodes(api)
-    mcns = list_machine_config_nodes(api)
-    base_image, release = read_osimageurl(api)
-    blockers = drain_blockers(api, nodes, mcns)
-    return assemble(machine_configs, pools, nodes, mcns, base_image, release, now, blockers)
-
-
-def assemble(
-    machine_configs: list[Obj],
-    pools: list[Obj],
-    nodes: list[Obj],
-    mcns: dict[str, Obj],
-    base_image: str,
-    release: str,
-    now: float,
-    blockers: dict[str, str] | None = None,
-) -> LiveState:
-    """Pure: raw API objects to the model (`blockers`: drain_blockers, by node name)."""
-    infos = tuple(sorted((machine_config_info(mc) for mc in machine_configs), key=lambda m: m.name))
-    rendered_images = {m.name: m.os_image_url for m in infos}
-    return LiveState(
-        base_image=base_image,
-        release_version=release,
-        machine_configs=infos,
-        pools=tuple(sorted((pool_state(p, rendered_images) for p in pools), key=lambda p: p.name)),
-        nodes=tuple(sorted(node_states(nodes, pools, mcns, blockers or {}), key=lambda n: n.name)),
-        observed_at=now,
-    )

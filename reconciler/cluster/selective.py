@@ -112,14 +112,15 @@ def assemble(
     )
 
 
-def read_needed(api: KubeApi, now: float) -> LiveState:
+def read_needed(api: KubeApi, now: float, every_node: bool = False) -> LiveState:
     """One read for a decision: MachineConfigs and pools always; nodes and MachineConfigNodes only
-    when a pool is not settled (an idle cluster costs two lists and one GET, whatever its size)."""
+    when a pool is not settled (an idle cluster costs two lists and one GET, whatever its size), or
+    all of them with `every_node` (status shows them)."""
     machine_configs = list_custom(api, "machineconfigs")
     pools = list_custom(api, "machineconfigpools")
-    wanted = unsettled_pools(pools)
-    nodes = list_nodes(api) if wanted else []
-    mcns = list_machine_config_nodes(api) if wanted else {}
+    wanted = None if every_node else unsettled_pools(pools)
+    nodes = list_nodes(api) if wanted != set() else []
+    mcns = list_machine_config_nodes(api) if nodes else {}
     base_image, release = read_osimageurl(api)
     return assemble(machine_configs, pools, nodes, mcns, base_image, release, now, wanted=wanted,
                     blockers=drain_blockers(api, nodes, mcns))
