@@ -188,7 +188,3 @@ def node_state(node: Obj, pool: str, mcn: Obj | None, target: str, blocker: str 
         zone=labels_of(node).get(ZONE_LABEL, ""),
         arch=labels_of(node).get(ARCH_LABEL, ""),
     )
-
-
-def _target_config(pool: Obj) -> str:
-    return str(((pool.get("spec") or {}).get("configuration") or {}).get("name") or "")
