@@ -22,13 +22,6 @@ SECRETS, IDMS = BY_KIND["Secret"], BY_KIND["ImageDigestMirrorSet"]
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def signers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Signers]:
-    made = Signers(tmp_path_factory.mktemp("signers"))
-    yield made
-    made.close()
-
-
 def test_a_signed_commit_rolls_out_and_an_unsigned_one_on_top_is_refused(
     cli: Cli, local_sim: LocalSim, signers: Signers, tmp_path: Path
 ) -> None:

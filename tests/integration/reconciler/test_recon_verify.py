@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,13 +17,6 @@ from reconciler.controller.loop import JOB_ID, Loop
 from reconciler.source import GitSource, Verifier
 
 MC = "99-layering-worker"
-
-
-@pytest.fixture(scope="module")
-def signers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Signers]:
-    made = Signers(tmp_path_factory.mktemp("signers"))
-    yield made
-    made.close()
 
 
 def _loop(world: World, signers: Signers) -> Loop:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,13 +15,6 @@ from reconciler.source import GitSource, Verifier, VerifyMode
 from reconciler.source.verify import parse_verdict
 
 BINDING = "bindings/w.yaml"
-
-
-@pytest.fixture(scope="module")
-def signers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Signers]:
-    made = Signers(tmp_path_factory.mktemp("signers"))
-    yield made
-    made.close()
 
 
 def _repo(tmp_path: Path) -> Path:
