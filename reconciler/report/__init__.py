@@ -1,5 +1,5 @@
 """Every output: plans, cluster status, the rollout queue, change sets and live progress, as tables
-(rich), stable JSON (docs/output.md) and markdown.
+(plain text), stable JSON (docs/output.md) and markdown.
 
 Every renderer returns text that ends with a newline; print it with `end=""`.
 """
@@ -39,14 +39,14 @@ __all__ = [
 ]
 
 
-def render_plan(plan: Plan, fmt: str, *, width: int = DEFAULT_WIDTH, color: bool = False) -> str:
-    """fmt: "table" | "json" | "markdown". `color` adds terminal colours to the table (for a TTY)."""
+def render_plan(plan: Plan, fmt: str, *, width: int = DEFAULT_WIDTH) -> str:
+    """fmt: "table" | "json" | "markdown"."""
     if fmt == "json":
         return _json(plan_to_dict(plan))
     if fmt == "markdown":
         return plan_markdown(plan)
     if fmt == "table":
-        return plan_table(plan, width=width, color=color)
+        return plan_table(plan, width=width)
     raise ValueError(_unknown(fmt, PLAN_FORMATS))
 
 
@@ -57,13 +57,12 @@ def render_status(
     *,
     phases: Mapping[str, str] | None = None,
     width: int = DEFAULT_WIDTH,
-    color: bool = False,
 ) -> str:
     """fmt: "table" | "json". `phases`: pool name -> rollout phase in words, when the caller knows it."""
     if fmt == "json":
         return _json(status_to_dict(live, desired, phases))
     if fmt == "table":
-        return status_table(live, desired, width=width, color=color, phases=phases)
+        return status_table(live, desired, width=width, phases=phases)
     raise ValueError(_unknown(fmt, STATUS_FORMATS))
 
 

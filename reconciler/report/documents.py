@@ -35,7 +35,7 @@ def plan_with_rollout(plan: Plan, decision: Decision, fmt: str, *, width: int = 
         return _json(plan_document(plan, decision))
     if fmt == "markdown":
         return plan_markdown(plan) + queue_markdown(decision)
-    return plan_table(plan, width=width, color=False) + queue_table(decision, width)
+    return plan_table(plan, width=width) + queue_table(decision, width)
 
 
 def review_with_rollout(review: Review, plan: Plan, live: LiveState, decision: Decision, fmt: str, *,
@@ -60,7 +60,7 @@ def status_with_rollout(
     if fmt == "json":
         return _json(status_document(live, desired, decision) | {"verification": verification_dict(verification)})
     phases = {p.pool: p.phase.value for p in decision.pools}  # the reasons follow in the queue
-    return (status_table(live, desired, width=width, color=False, phases=phases) + queue_table(decision, width)
+    return (status_table(live, desired, width=width, phases=phases) + queue_table(decision, width)
             + verification_line(verification) + "\n")
 
 

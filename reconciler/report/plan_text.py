@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from rich.console import RenderableType
-
 from reconciler.model import Action, ActionKind, Plan, Severity
-from reconciler.report.console import notes, plain, table, to_string
+from reconciler.report.console import Part, notes, table, to_string
 from reconciler.report.images import Shortener, images_in, shorten_text, shortener
 from reconciler.report.plan_dict import nodes_to_reboot, problems_of, summary_counts
 from reconciler.report.trust import image_check_markdown, image_check_rows, verification_line
 
-ACTION_STYLE = {
-    ActionKind.CREATE: "green",
-    ActionKind.UPDATE: "yellow",
-    ActionKind.DELETE: "red",
-    ActionKind.UNCHANGED: "dim",
-}
 NONE = "(none)"
 REMOVED = "(MachineConfig removed)"
 IMAGE_FIELD = "spec.osImageURL"  # its drift is already shown as old → new in the image column
@@ -64,55 +56,42 @@ def reboots(action: Action) -> str:
 
 
 # ---- table -----------------------------------------------------------------------------------------
-def plan_table(plan: Plan, width: int, color: bool) -> str:
-    return to_string(_table_parts(plan), width=width, color=color)
+def plan_table(plan: Plan, width: int) -> str:
+    return to_string(_table_parts(plan), width=width)
 
 
-def _table_parts(plan: Plan) -> list[RenderableType]:
+def _table_parts(plan: Plan) -> list[Part]:
     short = plan_shortener(plan)
     images = [image_change(a, short, " →\n") for a in plan.actions]
     widest = max((len(line) for cell in images for line in cell.splitlines()), default=0)
     grid = table("Pool", "Action", "MachineConfig", "Image", "Nodes to reboot", min_widths={"Image": widest})
     for action, image in zip(plan.actions, images, strict=True):
-        grid.add_row(
-            plain(action.pool),
-            plain(action.kind.value, ACTION_STYLE[action.kind]),
-            plain(action.mc_name),
-            plain(image),
-            plain(reboots(action)),
-        )
-    parts: list[RenderableType] = (
-        [grid] if plan.actions else [plain("No bindings and no MachineConfigs of ours.")]
-    )
+        grid.add_row(action.pool, action.kind.value, action.mc_name, image, reboots(action))
+    parts: list[Part] = [grid] if plan.actions else ["No bindings and no MachineConfigs of ours."]
     checks = image_check_rows(plan.image_checks, short)
     if checks:
-        parts += [plain("Image checks:", "bold"), notes(checks)]
+        parts += ["Image checks:", notes(checks)]
     parts += _drift_lines(plan, short) + _problem_lines(plan, short)
-    parts.append(plain(summary_line(plan), "bold"))
+    parts.append(summary_line(plan))
     if plan.blocked:
-        parts.append(
-            plain("Blocked: nothing will be written until the blocking problems are fixed.", "bold red")
-        )
-    parts.append(plain(f"Commit: {plan.commit or '(working tree)'} ({plan.repo})"))
-    parts.append(plain(verification_line(plan.verification)))
+        parts.append("Blocked: nothing will be written until the blocking problems are fixed.")
+    parts.append(f"Commit: {plan.commit or '(working tree)'} ({plan.repo})")
+    parts.append(verification_line(plan.verification))
     return parts
 
 
-def _drift_lines(plan: Plan, short: Shortener) -> list[RenderableType]:
+def _drift_lines(plan: Plan, short: Shortener) -> list[Part]:
     rows = [(a.mc_name, line) for a in plan.actions for line in shown_drift(a, short)]
-    return [plain("Drift (live differs from git):", "bold"), notes(rows)] if rows else []
+    return ["Drift (live differs from git):", notes(rows)] if rows else []
 
 
-def _problem_lines(plan: Plan, short: Shortener) -> list[RenderableType]:
-    lines: list[RenderableType] = []
-    for severity, heading, style in (
-        (Severity.BLOCKING, "Blocking problems:", "red"),
-        (Severity.WARNING, "Warnings:", "yellow"),
-    ):
+def _problem_lines(plan: Plan, short: Shortener) -> list[Part]:
+    lines: list[Part] = []
+    for severity, heading in ((Severity.BLOCKING, "Blocking problems:"), (Severity.WARNING, "Warnings:")):
         found = problems_of(plan, severity)
         if found:
-            lines.append(plain(heading, f"bold {style}"))
-            lines.append(notes(((p.subject, shorten_text(p.message, short)) for p in found), style))
+            lines.append(heading)
+            lines.append(notes((p.subject, shorten_text(p.message, short)) for p in found))
     return lines
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rich.console import RenderableType
-
 from reconciler.model import (
     ANNOTATION_BINDING,
     ANNOTATION_SOURCE,
@@ -21,7 +19,7 @@ from reconciler.model import (
     PoolState,
     mc_name_for_pool,
 )
-from reconciler.report.console import plain, table, to_string
+from reconciler.report.console import Part, Table, table, to_string
 from reconciler.report.images import Shortener, shortener
 
 SCHEMA_VERSION = 1
@@ -118,17 +116,16 @@ def status_table(
     live: LiveState,
     desired: DesiredState | None,
     width: int,
-    color: bool,
     phases: Mapping[str, str] | None = None,
 ) -> str:
     doc = status_to_dict(live, desired, phases)
     short = shortener([live.base_image, *(i for p in doc["pools"] for i in _pool_images(p))])
-    parts: list[RenderableType] = [plain(_header(live, desired, short))]
+    parts: list[Part] = [_header(live, desired, short)]
     parts.append(_pool_table(doc["pools"], short, with_phase=phases is not None))
     parts.append(_render_table(doc["pools"], short))
     if doc["nodes"]:
         parts.append(_node_table(doc["nodes"]))
-    return to_string(parts, width=width, color=color)
+    return to_string(parts, width=width)
 
 
 def _header(live: LiveState, desired: DesiredState | None, short: Shortener) -> str:
@@ -142,7 +139,7 @@ def _pool_images(pool: dict[str, Any]) -> list[str]:
     return [i for i in found if i]
 
 
-def _pool_table(pools: list[dict[str, Any]], short: Shortener, with_phase: bool) -> RenderableType:
+def _pool_table(pools: list[dict[str, Any]], short: Shortener, with_phase: bool) -> Table:
     columns = ["Pool", "Binding", "Desired image", "Our MC", *SHOWN_CONDITIONS, MACHINES]
     widest = max((len(short(p["desiredImage"])) for p in pools if p["desiredImage"]), default=0)
     grid = table(
@@ -159,11 +156,11 @@ def _pool_table(pools: list[dict[str, Any]], short: Shortener, with_phase: bool)
             _counts(p),
         ]
         row += [p["phase"] or "-"] if with_phase else []
-        grid.add_row(*(plain(c) for c in row))
+        grid.add_row(*row)
     return grid
 
 
-def _render_table(pools: list[dict[str, Any]], short: Shortener) -> RenderableType:
+def _render_table(pools: list[dict[str, Any]], short: Shortener) -> Table:
     grid = table("Pool", "Target config", "Current config", "Target image", "Current image", title="Rendered")
     for p in pools:
         current_image = p["currentImage"] if p["currentImage"] != p["targetImage"] else ""
@@ -174,7 +171,7 @@ def _render_table(pools: list[dict[str, Any]], short: Shortener) -> RenderableTy
             short(p["targetImage"]) or "-",
             short(current_image) if current_image else "(same)",
         ]
-        grid.add_row(*(plain(c) for c in row))
+        grid.add_row(*row)
     return grid
 
 
@@ -200,7 +197,7 @@ def _counts(pool: dict[str, Any]) -> str:
     return counts + (" (paused)" if pool["paused"] else "")
 
 
-def _node_table(nodes: list[dict[str, Any]]) -> RenderableType:
+def _node_table(nodes: list[dict[str, Any]]) -> Table:
     columns = ("Node", "Pool", "Current config", "Desired config", "State", "Reason", "Phase")
     grid = table(*columns, title="Nodes")
     for n in nodes:
@@ -213,7 +210,7 @@ def _node_table(nodes: list[dict[str, Any]]) -> RenderableType:
             n["reason"] or "-",
             n["phase"] or "-",
         ]
-        grid.add_row(*(plain(c) for c in row))
+        grid.add_row(*row)
     return grid
 
 

@@ -84,10 +84,6 @@ def test_table_shows_rows_short_images_drift_problems_summary_and_commit() -> No
     assert f"Commit: {COMMIT} ({REPO})" in text
 
 
-def test_table_in_colour_only_when_asked() -> None:
-    assert "\x1b[" in render_plan(sample_plan(), "table", color=True)
-
-
 def test_markdown_is_a_pull_request_comment() -> None:
     text = render_plan(sample_plan(), "markdown")
     lines = text.splitlines()
