@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, sim_process
+from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, precompile, sim_process
 
 from reconciler.cluster.write import machine_config_body
 from reconciler.intent import load_desired
@@ -68,6 +68,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pools", type=int, default=500)
     args = parser.parse_args()
+    precompile()
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp, \
             sim_process(1, dict.fromkeys(pool_names(args.pools), 1)) as kubeconfig:
         print(f"plan vs kubectl diff, {args.pools} pools of 1 node; {load()}")

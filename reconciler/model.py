@@ -7,8 +7,10 @@ cluster ───────────────────────▶
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 API_GROUP = "layering.gitops.dev"
 API_VERSION = f"{API_GROUP}/v1alpha1"
@@ -213,6 +215,19 @@ class PoolState:
         return any(self.is_true(t) for t in ("Degraded", "NodeDegraded", "RenderDegraded"))
 
 
+class RoleIndex:
+    """MachineConfigs by their role label, so that a pool's render reads only the MCs of its roles."""
+
+    def __init__(self, mcs: Iterable[MachineConfigInfo]) -> None:
+        self._by_role: dict[str, list[MachineConfigInfo]] = {}
+        for mc in mcs:
+            if mc.role is not None:
+                self._by_role.setdefault(mc.role, []).append(mc)
+
+    def of_roles(self, roles: Iterable[str]) -> list[MachineConfigInfo]:
+        return [mc for role in dict.fromkeys(roles) for mc in self._by_role.get(role, ())]
+
+
 @dataclass(frozen=True)
 class LiveState:
     base_image: str
@@ -223,13 +238,33 @@ class LiveState:
     observed_at: float = 0.0  # injected clock reading when it was read
 
     def pool(self, name: str) -> PoolState | None:
-        return next((p for p in self.pools if p.name == name), None)
+        return self._pools_by_name.get(name)
 
     def machine_config(self, name: str) -> MachineConfigInfo | None:
-        return next((m for m in self.machine_configs if m.name == name), None)
+        return self._machine_configs_by_name.get(name)
 
     def nodes_of(self, pool: str) -> tuple[NodeState, ...]:
-        return tuple(n for n in self.nodes if n.pool == pool)
+        return self._nodes_by_pool.get(pool, ())
+
+    @cached_property
+    def by_role(self) -> RoleIndex:
+        return RoleIndex(self.machine_configs)
+
+    # Lookups by name are indexed once per state: a plan over 500 pools asks thousands of them.
+    @cached_property
+    def _pools_by_name(self) -> dict[str, PoolState]:
+        return {p.name: p for p in reversed(self.pools)}  # the first of a name wins
+
+    @cached_property
+    def _machine_configs_by_name(self) -> dict[str, MachineConfigInfo]:
+        return {m.name: m for m in reversed(self.machine_configs)}
+
+    @cached_property
+    def _nodes_by_pool(self) -> dict[str, tuple[NodeState, ...]]:
+        grouped: dict[str, list[NodeState]] = {}
+        for node in self.nodes:
+            grouped.setdefault(node.pool, []).append(node)
+        return {pool: tuple(nodes) for pool, nodes in grouped.items()}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from reconciler.model import WORKER_ROLE, LiveState, MachineConfigInfo, PoolState, mc_name_for_pool
+from reconciler.model import WORKER_ROLE, LiveState, MachineConfigInfo, PoolState, RoleIndex, mc_name_for_pool
+
+MachineConfigs = RoleIndex | Iterable[MachineConfigInfo]  # an index (LiveState.by_role) is read per role
 
 __all__ = [
     "inheriting_pools", "pools_selecting", "render_key", "rendered_image", "selected", "shadowing", "winner",
@@ -22,24 +24,25 @@ def render_key(mc: MachineConfigInfo) -> tuple[int, str]:
     return (0 if mc.role == WORKER_ROLE else 1, mc.name)
 
 
-def selected(pool: PoolState, mcs: Iterable[MachineConfigInfo]) -> list[MachineConfigInfo]:
+def selected(pool: PoolState, mcs: MachineConfigs) -> list[MachineConfigInfo]:
     """The MCs the pool renders, in render order."""
-    return sorted((mc for mc in mcs if mc.role is not None and mc.role in pool.roles), key=render_key)
+    index = mcs if isinstance(mcs, RoleIndex) else RoleIndex(mcs)
+    return sorted(index.of_roles(pool.roles), key=render_key)
 
 
-def winner(pool: PoolState, mcs: Iterable[MachineConfigInfo]) -> MachineConfigInfo | None:
+def winner(pool: PoolState, mcs: MachineConfigs) -> MachineConfigInfo | None:
     """The MC whose osImageURL the pool's rendered config carries (None: the base image)."""
     with_image = [mc for mc in selected(pool, mcs) if mc.os_image_url]
     return with_image[-1] if with_image else None
 
 
-def rendered_image(pool: PoolState, mcs: Iterable[MachineConfigInfo], base_image: str) -> str:
+def rendered_image(pool: PoolState, mcs: MachineConfigs, base_image: str) -> str:
     """The osImageURL the pool renders from `mcs`: the last one in render order that sets it, else the base."""
     found = winner(pool, mcs)
     return found.os_image_url if found is not None else base_image
 
 
-def shadowing(pool: PoolState, ours: MachineConfigInfo, mcs: Iterable[MachineConfigInfo]) -> list[str]:
+def shadowing(pool: PoolState, ours: MachineConfigInfo, mcs: MachineConfigs) -> list[str]:
     """Names of MCs that are not ours, set osImageURL and sort after ours in this pool's render."""
     ours_key = render_key(ours)
     return [
@@ -60,9 +63,10 @@ def inheriting_pools(pool: str, live: LiveState) -> tuple[str, ...]:
     that sets osImageURL sorts after ours (its own-role MCs come after worker-role MCs).
     """
     probe = MachineConfigInfo(name=mc_name_for_pool(pool), role=pool, os_image_url="probe", managed=True)
-    others = [mc for mc in live.machine_configs if mc.name != probe.name]
+    last = render_key(probe)
     return tuple(
         p.name
         for p in pools_selecting(pool, live.pools)
-        if p.name != pool and winner(p, [*others, probe]) is probe
+        if p.name != pool
+        and all(render_key(mc) < last for mc in selected(p, live.by_role) if mc.os_image_url and mc.name != probe.name)
     )

@@ -13,7 +13,6 @@ from reconciler.model import (
     Binding,
     DesiredState,
     LiveState,
-    MachineConfigInfo,
     PoolState,
     Problem,
     Severity,
@@ -64,7 +63,7 @@ def duplicate_pool_problems(bindings: Sequence[Binding]) -> list[Problem]:
 
 # ---- one binding's pool ----------------------------------------------------------------------------
 def binding_problems(
-    binding: Binding, action: Action, live: LiveState, after: Sequence[MachineConfigInfo]
+    binding: Binding, action: Action, live: LiveState, after: LiveState
 ) -> list[Problem]:
     pool = live.pool(binding.pool)
     if pool is None:
@@ -104,11 +103,11 @@ def _selector(binding: Binding, pool: PoolState) -> list[Problem]:
     return [blocking(pool_subject(pool.name), message)]
 
 
-def _shadowed(action: Action, pool: PoolState, after: Sequence[MachineConfigInfo]) -> list[Problem]:
-    ours = next((mc for mc in after if mc.name == action.mc_name and mc.managed), None)
-    if ours is None:
+def _shadowed(action: Action, pool: PoolState, after: LiveState) -> list[Problem]:
+    ours = after.machine_config(action.mc_name)
+    if ours is None or not ours.managed:
         return []
-    names = render.shadowing(pool, ours, after)
+    names = render.shadowing(pool, ours, after.by_role)
     if not names:
         return []
     message = (
@@ -129,7 +128,7 @@ def _conflicts(binding: Binding, action: Action, live: LiveState) -> list[Proble
     problems = []
     for name in _own_and_reached(action):
         pool = live.pool(name)
-        found = _conflicting(pool, live.machine_configs) if pool else []
+        found = _conflicting(pool, live.by_role) if pool else []
         if found:
             message = (
                 f"{'; '.join(found)}: a custom image combined with extensions or a realtime kernel from "
@@ -141,7 +140,7 @@ def _conflicts(binding: Binding, action: Action, live: LiveState) -> list[Proble
     return problems
 
 
-def _conflicting(pool: PoolState, mcs: Sequence[MachineConfigInfo]) -> list[str]:
+def _conflicting(pool: PoolState, mcs: render.MachineConfigs) -> list[str]:
     found = []
     for mc in render.selected(pool, mcs):
         if mc.managed:
@@ -158,7 +157,7 @@ def _own_and_reached(action: Action) -> list[str]:
 
 
 # ---- any change ------------------------------------------------------------------------------------
-def change_problems(action: Action, live: LiveState, after: Sequence[MachineConfigInfo]) -> list[Problem]:
+def change_problems(action: Action, live: LiveState, after: LiveState) -> list[Problem]:
     """Warnings for every pool a create / update / delete reaches."""
     problems = _removal(action, live, after) if action.kind is ActionKind.DELETE else []
     problems += _control_plane(action, live)
@@ -190,11 +189,11 @@ def observed_pools(action: Action, live: LiveState) -> list[PoolState]:
     return [p for p in (live.pool(n) for n in _own_and_reached(action)) if p is not None]
 
 
-def _removal(action: Action, live: LiveState, after: Sequence[MachineConfigInfo]) -> list[Problem]:
+def _removal(action: Action, live: LiveState, after: LiveState) -> list[Problem]:
     pool = live.pool(action.pool)
     if pool is None:
         return [_orphan(action, live)]
-    image = fallback_image(pool, after, live.base_image)
+    image = fallback_image(pool, after)
     target = "the base image" if image == live.base_image else "the image of another MachineConfig"
     nodes = action.impact.nodes_to_reboot
     effect = (f"a full drain-and-reboot of {nodes} node(s)" if nodes

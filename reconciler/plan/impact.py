@@ -12,22 +12,22 @@ those whose render its MachineConfig decides afterwards.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler import ourmc, render
-from reconciler.model import Action, ActionKind, Impact, LiveState, MachineConfigInfo, PoolState
+from reconciler.model import Action, ActionKind, Impact, LiveState, MachineConfigInfo, PoolState, RoleIndex
 
 WRITES = (ActionKind.CREATE, ActionKind.UPDATE)
 
 
-def machine_configs_after(live: LiveState, actions: Sequence[Action]) -> tuple[MachineConfigInfo, ...]:
+def state_after(live: LiveState, actions: Sequence[Action]) -> LiveState:
     """The cluster's MachineConfigs once every action is applied (unowned MCs are never replaced)."""
     deleted = {a.mc_name for a in actions if a.kind is ActionKind.DELETE}
     written = {a.mc_name: a for a in actions if a.kind in WRITES}
     unowned = {mc.name for mc in live.machine_configs if not mc.managed}
     kept = [mc for mc in live.machine_configs if mc.name not in deleted and not _replaced(mc, written)]
     added = [ourmc.as_live(a.content) for name, a in sorted(written.items()) if name not in unowned]
-    return (*kept, *added)
+    return replace(live, machine_configs=(*kept, *added))
 
 
 def _replaced(mc: MachineConfigInfo, written: dict[str, Action]) -> bool:
@@ -48,11 +48,12 @@ class _PoolRender:
         return self.before_image != self.after_image or bool(self.content_changed_by)
 
 
-def _renders(live: LiveState, after: Sequence[MachineConfigInfo]) -> list[_PoolRender]:
+def _renders(live: LiveState, after: LiveState) -> list[_PoolRender]:
     result = []
+    before_index, after_index = live.by_role, after.by_role
     for pool in sorted(live.pools, key=lambda p: p.name):
-        before_winner = render.winner(pool, live.machine_configs)
-        after_winner = render.winner(pool, after)
+        before_winner = render.winner(pool, before_index)
+        after_winner = render.winner(pool, after_index)
         result.append(
             _PoolRender(
                 pool=pool,
@@ -60,17 +61,15 @@ def _renders(live: LiveState, after: Sequence[MachineConfigInfo]) -> list[_PoolR
                 after_image=after_winner.os_image_url if after_winner else live.base_image,
                 before_winner=before_winner.name if before_winner else None,
                 after_winner=after_winner.name if after_winner else None,
-                content_changed_by=_content_changes(pool, live.machine_configs, after),
+                content_changed_by=_content_changes(pool, before_index, after_index),
             )
         )
     return result
 
 
-def _content_changes(
-    pool: PoolState, before: Sequence[MachineConfigInfo], after: Sequence[MachineConfigInfo]
-) -> tuple[str, ...]:
+def _content_changes(pool: PoolState, before: RoleIndex, after: RoleIndex) -> tuple[str, ...]:
     """MCs of the pool with content besides osImageURL that the plan adds, removes or replaces."""
-    def carried(mcs: Sequence[MachineConfigInfo]) -> set[MachineConfigInfo]:
+    def carried(mcs: RoleIndex) -> set[MachineConfigInfo]:
         return {mc for mc in render.selected(pool, mcs) if _other_content(mc)}
 
     old, new = carried(before), carried(after)
@@ -91,23 +90,29 @@ def _owner(r: _PoolRender, changed: dict[str, str]) -> str | None:
 
 
 def impacts(
-    live: LiveState, actions: Sequence[Action], after: Sequence[MachineConfigInfo]
+    live: LiveState, actions: Sequence[Action], after: LiveState
 ) -> dict[str, Impact]:
     """Impact per MachineConfig name for every action that changes something."""
     changed = {a.mc_name: a.pool for a in actions if a.kind is not ActionKind.UNCHANGED}
-    renders = _renders(live, after)
+    owned_by: dict[str | None, list[_PoolRender]] = {}
+    decided_by: dict[str | None, list[_PoolRender]] = {}
+    for r in _renders(live, after):
+        owner = _owner(r, changed) if r.changes else None
+        owned_by.setdefault(owner, []).append(r)
+        if r.after_winner != owner:
+            decided_by.setdefault(r.after_winner, []).append(r)
     result: dict[str, Impact] = {}
     for action in actions:
         if action.kind is ActionKind.UNCHANGED:
             continue
-        owned = [r for r in renders if r.changes and _owner(r, changed) == action.mc_name]
-        deciding = [r for r in renders if r.after_winner == action.mc_name and r not in owned]
+        owned = owned_by.get(action.mc_name, [])
+        deciding = decided_by.get(action.mc_name, [])
         nodes = sum(r.pool.machine_count for r in owned)
         names = sorted((r.pool.name for r in owned + deciding), key=lambda n: (n != action.pool, n))
         result[action.mc_name] = Impact(pools=tuple(names), nodes_to_reboot=nodes)
     return result
 
 
-def fallback_image(pool: PoolState | None, after: Sequence[MachineConfigInfo], base_image: str) -> str:
+def fallback_image(pool: PoolState | None, after: LiveState) -> str:
     """What a pool renders once the plan is applied (used to word a removal)."""
-    return render.rendered_image(pool, after, base_image) if pool else base_image
+    return render.rendered_image(pool, after.by_role, after.base_image) if pool else after.base_image

@@ -23,7 +23,7 @@ from reconciler.model import (
 )
 from reconciler.plan import checks
 from reconciler.plan.images import image_check_results, image_problems
-from reconciler.plan.impact import impacts, machine_configs_after
+from reconciler.plan.impact import impacts, state_after
 
 MC_PREFIX = mc_name_for_pool("")
 
@@ -37,7 +37,7 @@ def make_plan(desired: DesiredState, live: LiveState, images: Mapping[str, Image
     bindings = _first_per_pool(desired.bindings)
     actions = [_binding_action(b, desired, live) for b in bindings]
     actions += _prune_actions(live, {a.mc_name for a in actions})
-    after = machine_configs_after(live, actions)
+    after = state_after(live, actions)
     found = impacts(live, actions, after)
     actions = [replace(a, impact=found.get(a.mc_name, Impact((), 0))) for a in actions]
     actions.sort(key=lambda a: (a.pool, a.mc_name))
@@ -87,7 +87,7 @@ def _deleted_by_hand(binding: Binding, live: LiveState) -> tuple[Drift, ...]:
     pool = live.pool(binding.pool)
     if pool is None or binding.os_image_url not in (pool.target_image, pool.current_image):
         return ()
-    if render.rendered_image(pool, live.machine_configs, live.base_image) == binding.os_image_url:
+    if render.rendered_image(pool, live.by_role, live.base_image) == binding.os_image_url:
         return ()  # another MachineConfig of the pool carries the same image
     return (ourmc.deleted(),)
 
@@ -117,7 +117,7 @@ def _problems(
     desired: DesiredState,
     live: LiveState,
     actions: Sequence[Action],
-    after: Sequence[MachineConfigInfo],
+    after: LiveState,
     images: Mapping[str, ImageInfo],
     allow_stale_base: bool,
 ) -> tuple[Problem, ...]:

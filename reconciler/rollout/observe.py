@@ -35,7 +35,7 @@ def shadowing(live: LiveState, pool: str, image: str | None) -> MachineConfigInf
     own = live.pool(pool)
     if image is None or own is None:
         return None
-    found = winner(own, live.machine_configs)
+    found = winner(own, live.by_role)
     if found is None or found.name == mc_name_for_pool(pool) or found.os_image_url == image:
         return None
     return found
@@ -47,7 +47,7 @@ def pools_of(live: LiveState, names: Iterable[str]) -> list[PoolState]:
 
 def expected_image(pool: PoolState, live: LiveState) -> str:
     """What the pool renders from the MCs on the cluster now (used once our MC is gone)."""
-    return rendered_image(pool, live.machine_configs, live.base_image)
+    return rendered_image(pool, live.by_role, live.base_image)
 
 
 def is_rendered(pool: PoolState, mc_name: str, image: str | None, replaced_image: str, fallback: str) -> bool:
