@@ -95,9 +95,12 @@ OTHER_CONTENT = "(config, kernelArguments, …)"
 
 def compare(live: MachineConfigInfo, want: DesiredMachineConfig) -> tuple[Drift, ...]:
     """The fields where `live` differs from `want` (ignoring the source annotation); () = in sync."""
-    from deepdiff import DeepDiff  # a quarter second to import: only once there is a live MC to compare
+    live_view, desired_view = _live_view(live), _desired_view(want)
+    if live_view == desired_view:
+        return ()  # in sync, the common case: no diff to build (nor deepdiff to import)
+    from deepdiff import DeepDiff  # a quarter second to import: only once something differs
 
-    diff = DeepDiff(_live_view(live), _desired_view(want), view="tree")
+    diff = DeepDiff(live_view, desired_view, view="tree")
     found = [_drift(kind, level) for kind, levels in diff.items() for level in levels]
     return tuple(sorted(found, key=str))
 
