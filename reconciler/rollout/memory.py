@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from reconciler.model import DesiredMachineConfig
@@ -71,7 +72,11 @@ class Memory:
     paused_by_us: tuple[str, ...] = ()  # sorted pool names
 
     def record(self, pool: str) -> PoolRecord | None:
-        return next((r for r in self.records if r.pool == pool), None)
+        return self._by_pool.get(pool)
+
+    @cached_property
+    def _by_pool(self) -> dict[str, PoolRecord]:
+        return {r.pool: r for r in self.records}
 
     def to_dict(self) -> dict[str, Any]:
         return {
