@@ -237,11 +237,10 @@ def _add_replica_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _boolean(text: str) -> bool:
-    if text.lower() in ("true", "1", "yes", "on"):
-        return True
-    if text.lower() in ("false", "0", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"{text}: expected true or false")
+    try:
+        return settings.switch(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: {exc}") from None
 
 
 def _replica(args: argparse.Namespace, cluster: Cluster, reconciler: commands.Reconciler) \

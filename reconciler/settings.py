@@ -133,7 +133,7 @@ class _FromEnv(list[Any]):
                 return list(self)
             return [self._typed(item.strip()) for item in self.raw.split(",") if item.strip()]
         if isinstance(action, argparse._StoreConstAction):  # store_true / store_false
-            return action.const if _switch(self.raw) else self.original
+            return action.const if switch(self.raw) else self.original
         return self._typed(self.raw)
 
     def _typed(self, text: str) -> object:
@@ -151,7 +151,8 @@ class _FromEnv(list[Any]):
         return value
 
 
-def _switch(text: str) -> bool:
+def switch(text: str) -> bool:
+    """A yes/no value as the command line and the LAYERING_* variables spell it (true/false, 1/0, …)."""
     low = text.strip().lower()
     if low in _TRUE:
         return True
