@@ -1,13 +1,15 @@
 """Which transport a kubeconfig gets, over real HTTP and HTTPS to the simulator: static contexts (a CA
 and a token, insecure-skip-tls-verify, a token file that rotates) go over the light transport and a
 `plan` never imports the kubernetes client; an exec plugin, an environment proxy and the other
-cases go through the client's loader, which runs the plugin and sends its token."""
+cases go through the client's loader, which runs the plugin and sends its token. A client certificate
+works over both."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ from typing import Any
 
 import pytest
 from cluster_world import FAST, HOTFIX, bootstrap
-from proxykit import RecordingProxy
+from proxykit import RecordingProxy, self_signed_certificate
 from testkit import git
 
 from mcosim.api.server import ApiServer
@@ -194,3 +196,31 @@ def test_plan_with_an_exec_plugin_loads_the_client(server: ApiServer, tmp_path: 
     path = kubeconfig(tmp_path / "k", {"server": server.url}, exec_plugin(tmp_path, "sim-token"))
     code, modules = plan_modules(tmp_path, path)
     assert code == 2 and "kubernetes" in modules
+
+
+@pytest.mark.parametrize("choice", ["auto", "client"])
+def test_a_client_certificate_is_presented(server: ApiServer, tmp_path: Path, choice: Any) -> None:
+    """The simulator does not check client certificates: a TLS proxy in front of it that requires one
+    stands in for an API server that does (kubeconfig: client-certificate-data and client-key-data)."""
+    (tmp_path / "server").mkdir()
+    (tmp_path / "client").mkdir()
+    serving = self_signed_certificate(tmp_path / "server")
+    client_cert, client_key = self_signed_certificate(tmp_path / "client")
+    proxy = RecordingProxy(server.url, serving)
+    try:
+        context = proxy._httpd.socket.context  # type: ignore[attr-defined]
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(str(client_cert))
+        cluster = {"server": proxy.url,
+                   "certificate-authority-data": base64.b64encode(serving[0].read_bytes()).decode()}
+        user = {"client-certificate-data": base64.b64encode(client_cert.read_bytes()).decode(),
+                "client-key-data": base64.b64encode(client_key.read_bytes()).decode()}
+        with Cluster.connect(str(kubeconfig(tmp_path / "k", cluster, user)), policy=FAST, transport=choice) as c:
+            assert c.read_live(now=0.0).pool("worker") is not None
+            assert isinstance(c._api.transport, HttpTransport if choice == "auto" else ClientTransport)
+        assert proxy.requests()
+        without = kubeconfig(tmp_path / "without", cluster, {})
+        with Cluster.connect(str(without), policy=FAST, transport=choice) as c, pytest.raises(ClusterError):
+            c.read_live(now=0.0)
+    finally:
+        proxy.stop()
