@@ -74,7 +74,10 @@ def open_transport(kubeconfig_path: str | None = None, context: str | None = Non
     else:
         endpoint, context = kubeconfig.select(path.split(os.pathsep), context)
     if endpoint is not None and choice == "auto" and not _proxied(endpoint.server):
-        return HttpTransport(endpoint)
+        try:
+            return HttpTransport(endpoint)
+        except (OSError, ValueError):  # a CA or client certificate ssl cannot load: the client's loader says why
+            pass
     from .kubeclient import client_transport  # the kubernetes client takes most of a second to import
 
     return client_transport(path, context, str(SERVICE_ACCOUNT_DIR))

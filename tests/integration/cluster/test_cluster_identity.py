@@ -152,3 +152,19 @@ def test_without_a_pod_the_namespace_is_layering_reconciler(world: World, tmp_pa
     assert connect.own_namespace() == "layering-reconciler"
     with pytest.raises(InvalidInput, match=r"--namespace 'Team_A': not a valid namespace name"):
         connect.own_namespace("Team_A")
+
+
+def test_the_memory_and_the_lease_are_each_one_get_by_name(world: World, proxy: RecordingProxy,
+                                                           tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "via-proxy"
+    write_kubeconfig(kubeconfig, proxy.url)
+    with Cluster.connect(str(kubeconfig), policy=FAST, transport=world.transport) as cluster:
+        cluster.save_memory({"v": 1})
+        before = len(proxy.requests())
+        assert cluster.load_memory() == {"v": 1}
+        assert cluster.lease().get() is None
+    ns = "layering-reconciler"
+    assert [(r.method, r.path, r.query) for r in proxy.requests()[before:]] == [
+        ("GET", f"/api/v1/namespaces/{ns}/configmaps/layering-reconciler-state", {}),
+        ("GET", f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/layering-reconciler", {}),
+    ]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.cluster.connect import open_transport
 from reconciler.cluster.kubeconfig import select
 
 
@@ -104,3 +105,16 @@ def test_errors_go_to_the_client_loader_with_the_context_asked_for(tmp_path: Pat
     a = write(tmp_path / "a", current="x", clusters={"c": {"server": "http://h"}}, contexts={"x": ("c", "nobody")})
     assert select([a], None) == (None, "x")  # a user named but not defined
     assert select([a], "unknown") == (None, "unknown")
+
+
+def test_a_certificate_ssl_cannot_load_goes_to_the_client_loader(tmp_path: Path) -> None:
+    (tmp_path / "ca.crt").write_text("not a certificate\n")
+    path = write(tmp_path / "k", current="x", clusters={"c": {"server": "https://127.0.0.1:9",
+                                                              "certificate-authority": "ca.crt"}},
+                 contexts={"x": ("c", "")})
+    assert select([path], None)[0] is not None  # static as far as the kubeconfig goes
+    transport = open_transport(path)
+    try:
+        assert type(transport).__name__ == "ClientTransport"
+    finally:
+        transport.close()
