@@ -1,5 +1,5 @@
 """Shared parts of the benchmarks: a simulator in its own process, a git repository of bindings, and
-a count of the API requests (verb, resource, bytes) a Cluster makes, taken at its HTTP pool manager."""
+a count of the API requests (verb, resource, bytes) a Cluster makes, taken at its request seam."""
 
 from __future__ import annotations
 
@@ -112,21 +112,11 @@ class Requests:
 
 
 def count_requests(cluster: Any) -> Requests:
-    """Wrap the pool manager of a reconciler Cluster: every request is counted with its reply size
-    (watch streams are counted as requests; their events arrive outside any pass of an idle cluster)."""
+    """Count every request of a reconciler Cluster with its reply size, at its request seam (KubeApi.observe:
+    either transport). Watch streams are counted as requests; their events arrive outside any pass of
+    an idle cluster."""
     requests = Requests()
-    pool = cluster._api.client.rest_client.pool_manager
-    original = pool.request
-
-    def request(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        response = original(method, url, *args, **kwargs)
-        if "watch=true" in url.lower():
-            requests.add(method, url, 0)
-        else:
-            requests.add(method, url, len(response.data or b""))
-        return response
-
-    pool.request = request
+    cluster._api.observe = requests.add
     return requests
 
 

@@ -1,8 +1,9 @@
 """The only code that talks to Kubernetes: read LiveState, write our MachineConfigs, pause pools,
 keep the reconciler's memory. Errors come out as the project's tree (reconciler.errors).
 
-The kubernetes client takes most of a second to import: `Cluster` and `RequestPolicy` are loaded on
-first use, so importing `reconciler.cluster.port` (the controller does) stays cheap.
+`Cluster` and `RequestPolicy` are loaded on first use, so importing `reconciler.cluster.port` (the
+controller does) stays cheap. The kubernetes client itself is imported only for kubeconfigs the
+standard-library transport does not serve (connect.py).
 """
 
 from __future__ import annotations

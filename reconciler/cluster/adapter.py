@@ -7,22 +7,21 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
-from kubernetes.client import ApiClient
-
 from reconciler.model import DesiredMachineConfig, LiveState
 
 from . import events, registry_config, selective, write
 from .api import DEFAULT_NAMESPACE, KubeApi, RequestPolicy
 from .cache import WatchCache
-from .connect import load_configuration, new_api_client, own_namespace
+from .connect import TransportChoice, open_transport, own_namespace
 from .lease import DEFAULT_LEASE, LeaseStore
 from .state import Memory
+from .transport import Transport
 
 
 class Cluster:
-    def __init__(self, api_client: ApiClient, policy: RequestPolicy | None = None,
+    def __init__(self, transport: Transport, policy: RequestPolicy | None = None,
                  namespace: str = DEFAULT_NAMESPACE) -> None:
-        self._api = KubeApi(api_client, policy, namespace)
+        self._api = KubeApi(transport, policy, namespace)
         self._memory = Memory(self._api)
         self._cache: WatchCache | None = None
         self._events = events.EventSender(self._api)
@@ -34,10 +33,12 @@ class Cluster:
         context: str | None = None,
         policy: RequestPolicy | None = None,
         namespace: str | None = None,
+        transport: TransportChoice = "auto",
     ) -> Cluster:
         """kubeconfig None: $KUBECONFIG, the in-cluster service account, else ~/.kube/config.
-        namespace None: the pod's namespace in a cluster, else layering-reconciler."""
-        return cls(new_api_client(load_configuration(kubeconfig, context)), policy, own_namespace(namespace))
+        namespace None: the pod's namespace in a cluster, else layering-reconciler.
+        transport "client": the kubernetes client even for a static kubeconfig (connect.py)."""
+        return cls(open_transport(kubeconfig, context, transport), policy, own_namespace(namespace))
 
     @property
     def host(self) -> str:
@@ -121,7 +122,7 @@ class Cluster:
 
     def identify(self, identity: str) -> None:
         """Send the replica's identity in every request's User-Agent (audit logs show who wrote)."""
-        self._api.client.user_agent = f"layering-reconciler ({identity})"
+        self._api.transport.user_agent = f"layering-reconciler ({identity})"
 
     # ---- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:

@@ -1,33 +1,49 @@
-"""A thin, typed seam over the Kubernetes client: JSON in, JSON out, our errors, timeouts, retries.
+"""A thin seam over the transport: requests by method and API path, JSON in and out, our errors,
+timeouts, bounded retries of reads, the field manager on every write.
 
-Responses are read raw (`_preload_content=False`) and parsed as plain dicts: the client's typed models
-would validate every node of a large cluster for nothing, and the rest of the adapter reads dicts.
+Replies are parsed as plain dicts: typed models would validate every node of a large cluster for
+nothing, and the rest of the adapter reads dicts.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import urllib3
-from kubernetes.client import ApiClient, AuthorizationV1Api, CoreV1Api, CustomObjectsApi
-from kubernetes.client.exceptions import ApiException
+from urllib.parse import quote
 
 from reconciler import __version__
 from reconciler.errors import ClusterError, Transient
 
-from .errors import translate
+from .errors import HttpFailure, Unreachable, translate
+from .transport import JSON, Transport, target
 
 Obj = dict[str, Any]
+Params = Mapping[str, str | int | bool]
 MCO_GROUP = "machineconfiguration.openshift.io"
 MCO_VERSION = "v1"
 FIELD_MANAGER = "layering-reconciler"  # named on every create, update and patch (managedFields show it)
 USER_AGENT = f"layering-reconciler/{__version__}"
 DEFAULT_NAMESPACE = "layering-reconciler"
-_WRITES = ("create_", "replace_", "patch_")  # the client methods that take field_manager
+_WRITES = ("POST", "PUT", "PATCH")  # the methods that take fieldManager
+
+
+def path(group: str, version: str, plural: str, name: str = "", namespace: str = "") -> str:
+    """`/api/v1[/namespaces/NS]/PLURAL[/NAME]`, or `/apis/GROUP/VERSION/…` for a named group."""
+    root = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    scope = f"/namespaces/{quote(namespace, safe='')}" if namespace else ""
+    return f"{root}{scope}/{plural}" + (f"/{quote(name, safe='')}" if name else "")
+
+
+def mco(plural: str, name: str = "", version: str = MCO_VERSION) -> str:
+    """A path of the machineconfiguration.openshift.io kinds (all cluster-scoped)."""
+    return path(MCO_GROUP, version, plural, name)
+
+
+def core(plural: str, name: str = "", namespace: str = "") -> str:
+    return path("", "v1", plural, name, namespace)
 
 
 @dataclass(frozen=True)
@@ -45,17 +61,17 @@ class RequestPolicy:
 
 
 class KubeApi:
-    """Every request goes through `read` or `write`; `namespace` is where our own objects live."""
+    """Every request goes through `read`, `write` or `watch`; `namespace` is where our own objects live.
+    `observe(method, url, reply bytes)`, when set, sees every answered request (benchmarks count them)."""
 
-    def __init__(self, api_client: ApiClient, policy: RequestPolicy | None = None,
+    def __init__(self, transport: Transport, policy: RequestPolicy | None = None,
                  namespace: str = DEFAULT_NAMESPACE) -> None:
-        api_client.user_agent = USER_AGENT
-        self.client = api_client
+        transport.user_agent = USER_AGENT
+        self.transport = transport
         self.namespace = namespace
-        self.core = CoreV1Api(api_client)
-        self.custom = CustomObjectsApi(api_client)
         self.policy = policy or RequestPolicy()
         self.allowed: dict[tuple[str, str, str], bool] = {}  # (verb, group, resource) → cluster-wide access
+        self.observe: Callable[[str, str, int], None] | None = None
 
     def may(self, verb: str, group: str, resource: str) -> bool:
         """Whether this client may `verb` `resource` cluster-wide, asked once (SelfSubjectAccessReview)."""
@@ -63,21 +79,21 @@ class KubeApi:
         if key not in self.allowed:
             review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
                       "spec": {"resourceAttributes": {"verb": verb, "group": group, "resource": resource}}}
-            reply = self.write(f"selfsubjectaccessreviews ({verb} {resource})",
-                               AuthorizationV1Api(self.client).create_self_subject_access_review, review)
+            reply = self.write(f"selfsubjectaccessreviews ({verb} {resource})", "POST",
+                               path("authorization.k8s.io", "v1", "selfsubjectaccessreviews"), review)
             self.allowed[key] = bool((reply.get("status") or {}).get("allowed"))
         return self.allowed[key]
 
     @property
     def host(self) -> str:
-        return str(self.client.configuration.host)
+        return self.transport.host
 
-    def read(self, subject: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Obj:
+    def read(self, subject: str, api_path: str, query: Params | None = None) -> Obj:
         """A GET or LIST, retried a few times on transient errors."""
         delay = self.policy.retry_delay
         for attempt in range(1, self.policy.read_attempts + 1):
             try:
-                return self._send(subject, call, *args, **kwargs)
+                return self._send(subject, "GET", api_path, query, None, JSON)
             except Transient:
                 if attempt == self.policy.read_attempts:
                     raise
@@ -85,22 +101,50 @@ class KubeApi:
                 delay *= 2
         raise AssertionError("unreachable")
 
-    def write(self, subject: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Obj:
+    def write(self, subject: str, method: str, api_path: str, body: Obj | None = None,
+              query: Params | None = None, content_type: str = JSON) -> Obj:
         """One request, never retried (a write may have landed even when the reply was lost)."""
-        if getattr(call, "__name__", "").startswith(_WRITES):
-            kwargs.setdefault("field_manager", FIELD_MANAGER)
-        return self._send(subject, call, *args, **kwargs)
+        if method in _WRITES:
+            query = {"fieldManager": FIELD_MANAGER, **(query or {})}
+        return self._send(subject, method, api_path, query, body, content_type)
 
-    def _send(self, subject: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Obj:
+    def watch(self, subject: str, api_path: str, query: Params, read_timeout: float) -> Generator[bytes, None, None]:
+        """The newline-delimited events of one watch request, as they arrive; our errors."""
+        pairs = _pairs(query)
+        if self.observe is not None:
+            self.observe("GET", target("", api_path, pairs), 0)
+        lines = self.transport.stream(api_path, pairs, (self.policy.connect_timeout, read_timeout))
         try:
-            response = call(*args, _preload_content=False, _request_timeout=self.policy.timeout, **kwargs)
-            raw = response.data
-        except (ApiException, urllib3.exceptions.HTTPError) as exc:
+            yield from lines
+        except (HttpFailure, Unreachable) as exc:
             raise translate(exc, subject) from None
+        finally:
+            lines.close()
+
+    def _send(self, subject: str, method: str, api_path: str, query: Params | None, body: Obj | None,
+              content_type: str) -> Obj:
+        pairs = _pairs(query)
+        try:
+            raw = self.transport.request(method, api_path, pairs, body, content_type, self.policy.timeout)
+        except HttpFailure as exc:
+            self._observed(method, api_path, pairs, len(exc.body))
+            raise translate(exc, subject) from None
+        except Unreachable as exc:
+            raise translate(exc, subject) from None
+        self._observed(method, api_path, pairs, len(raw))
         return _parse(raw, subject)
 
+    def _observed(self, method: str, api_path: str, pairs: list[tuple[str, str]], size: int) -> None:
+        if self.observe is not None:
+            self.observe(method, target("", api_path, pairs), size)
+
     def close(self) -> None:
-        self.client.close()
+        self.transport.close()
+
+
+def _pairs(query: Params | None) -> list[tuple[str, str]]:
+    """Query parameters as the API takes them (booleans as true/false)."""
+    return [(k, ("true" if v else "false") if isinstance(v, bool) else str(v)) for k, v in (query or {}).items()]
 
 
 def _parse(raw: bytes, subject: str) -> Obj:
@@ -111,5 +155,5 @@ def _parse(raw: bytes, subject: str) -> Obj:
     except ValueError:
         raise ClusterError(f"{subject}: the API server sent a reply that is not JSON") from None
     if not isinstance(parsed, dict):
-        raise ClusterError(f"{subject}: the API server sent an unexpected reply")
+        raise ClusterError(f"{subject}: the API server sent an unexpected reply") from None
     return parsed

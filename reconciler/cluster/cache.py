@@ -12,19 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
-
-import urllib3
-from kubernetes.client.exceptions import ApiException
 
 from reconciler.errors import ClusterError, NotFound
 from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE, LiveState
 
-from .api import MCO_GROUP, MCO_VERSION, KubeApi
-from .errors import translate
+from .api import KubeApi, core, mco
 from .parse import annotations_of, labels_of, meta
 from .read import MCN_VERSIONS, drain_blockers, read_osimageurl
 from .selective import NodeDeriver, assemble, unsettled_pools
@@ -62,7 +57,7 @@ class Kind:
     """One watched collection: its objects by name and the resourceVersion to resume from."""
 
     name: str
-    list_call: Callable[..., Any]
+    path: str  # of the collection
     matters: Callable[[Obj | None, Obj | None], bool]
     keep: Callable[[Obj], Obj] = _whole  # what of each object the cache holds
     objects: dict[str, Obj] = field(default_factory=dict)
@@ -114,11 +109,10 @@ class WatchCache:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._deriver = NodeDeriver()
-        custom = partial(api.custom.list_cluster_custom_object, MCO_GROUP)
         self.kinds = [
-            Kind("machineconfigs", partial(custom, MCO_VERSION, "machineconfigs"), _mine),
-            Kind("machineconfigpools", partial(custom, MCO_VERSION, "machineconfigpools"), _pool_matters),
-            Kind("nodes", api.core.list_node, _node_matters, slim_node),
+            Kind("machineconfigs", mco("machineconfigs"), _mine),
+            Kind("machineconfigpools", mco("machineconfigpools"), _pool_matters),
+            Kind("nodes", core("nodes"), _node_matters, slim_node),
         ]
         self._mcn_version = ""
         self._stale: set[str] = set()
@@ -143,13 +137,13 @@ class WatchCache:
 
     def _machine_config_nodes(self) -> Kind | None:
         for version in MCN_VERSIONS:
-            call = partial(self._api.custom.list_cluster_custom_object, MCO_GROUP, version, "machineconfignodes")
+            collection = mco("machineconfignodes", version=version)
             try:
-                self._api.read("machineconfignodes", call, limit=1)
+                self._api.read("machineconfignodes", collection, {"limit": 1})
             except NotFound:
                 continue
             self._mcn_version = version
-            return Kind("machineconfignodes", call, _never)
+            return Kind("machineconfignodes", collection, _never)
         return None
 
     # ---- reading ---------------------------------------------------------------------------------
@@ -189,7 +183,7 @@ class WatchCache:
         objects: dict[str, Obj] = {}
         resource_version, token = "", ""
         while True:
-            reply = self._api.read(kind.name, kind.list_call, limit=PAGE, **({"_continue": token} if token else {}))
+            reply = self._api.read(kind.name, kind.path, {"limit": PAGE, **({"continue": token} if token else {})})
             objects.update((str(meta(o).get("name", "")), kind.keep(o)) for o in reply.get("items") or ())
             page_meta = reply.get("metadata") or {}
             resource_version = resource_version or str(page_meta.get("resourceVersion") or "")
@@ -227,13 +221,18 @@ class WatchCache:
 
     def _watch(self, kind: Kind) -> None:
         """One watch request until the server ends it; every event applied as it arrives."""
-        timeout = self._api.policy.connect_timeout, WATCH_SECONDS + self._api.policy.read_timeout
-        lines = watch_lines(kind.name, kind.list_call, timeout, watch=True, resource_version=kind.resource_version,
-                            allow_watch_bookmarks=True, timeout_seconds=WATCH_SECONDS)
-        for line in lines:
-            if self._stopping.is_set():
-                return
-            self._apply(kind, json.loads(line))
+        query: dict[str, str | int | bool] = {"watch": True, "allowWatchBookmarks": True,
+                                              "timeoutSeconds": WATCH_SECONDS}
+        if kind.resource_version:
+            query["resourceVersion"] = kind.resource_version
+        lines = watch_lines(self._api, kind.name, kind.path, query)
+        try:
+            for line in lines:
+                if self._stopping.is_set():
+                    return
+                self._apply(kind, json.loads(line))
+        finally:
+            lines.close()
 
     def _apply(self, kind: Kind, event: Obj) -> None:
         kind_of, obj = str(event.get("type", "")), event.get("object") or {}
@@ -260,23 +259,15 @@ class WatchCache:
             self._wake()
 
 
-def watch_lines(subject: str, call: Callable[..., Any], timeout: tuple[float, float], **kwargs: Any) -> Iterator[bytes]:
-    """The newline-delimited events of one watch response, as they arrive; our errors (Gone for 410)."""
-    response = None
+def watch_lines(api: KubeApi, subject: str, collection: str, query: dict[str, str | int | bool]) \
+        -> Generator[bytes, None, None]:
+    """The newline-delimited events of one watch request, as they arrive; our errors (Gone for 410)."""
+    lines = api.watch(subject, collection, query, WATCH_SECONDS + api.policy.read_timeout)
     try:
-        response = call(_preload_content=False, _request_timeout=timeout, **kwargs)
-        pending = b""
-        for chunk in response.stream(64 * 1024, decode_content=True):
-            pending += chunk
-            *complete, pending = pending.split(b"\n")
-            yield from (line for line in complete if line.strip())
-        if pending.strip():
-            yield pending
-    except (ApiException, urllib3.exceptions.HTTPError) as exc:
-        error = translate(exc, subject)
+        yield from lines
+    except ClusterError as error:
         if getattr(error, "status", None) == 410:
             raise Gone() from None
-        raise error from None
+        raise
     finally:
-        if response is not None:
-            response.release_conn()
+        lines.close()

@@ -1,9 +1,11 @@
-"""Find the cluster: an explicit kubeconfig, $KUBECONFIG, the in-cluster account, else ~/.kube/config.
+"""Find the cluster: an explicit kubeconfig, $KUBECONFIG, the in-cluster account, else ~/.kube/config,
+and open a transport to it.
 
-In a pod (KUBERNETES_SERVICE_HOST and the service account's token) the client's own in-cluster
-loader is used unchanged: the API server's address, its CA, and the token file, re-read as the
-kubelet rotates it. Each call builds its own `Configuration` (never the client's global default),
-so several clusters can live in one process.
+A static context (kubeconfig.py) and the in-cluster service account (KUBERNETES_SERVICE_HOST/PORT,
+the token file, re-read every minute as the kubelet rotates it, and ca.crt) get the light transport
+of transport.py, which never imports the kubernetes client. Everything else, an environment proxy
+(HTTPS_PROXY …) and every error case go to the client's own loaders (kubeclient.py), unchanged.
+Each call builds its own transport, so several clusters can live in one process.
 """
 
 from __future__ import annotations
@@ -11,20 +13,19 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-
-from kubernetes import config as kube_config
-from kubernetes.client import ApiClient, Configuration
-from kubernetes.config.config_exception import ConfigException
-from kubernetes.config.incluster_config import SERVICE_HOST_ENV_NAME, InClusterConfigLoader
+from typing import Literal
 
 from reconciler.errors import InvalidInput
 
+from . import kubeconfig
 from .api import DEFAULT_NAMESPACE
-from .errors import scrub
+from .transport import Endpoint, HttpTransport, Transport
 
 DEFAULT_KUBECONFIG = "~/.kube/config"
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")  # token, ca.crt, namespace
+SERVICE_HOST_ENV_NAME, SERVICE_PORT_ENV_NAME = "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+TransportChoice = Literal["auto", "client"]  # client: the kubernetes client whatever the kubeconfig
 
 
 def in_cluster() -> bool:
@@ -64,52 +65,40 @@ def kubeconfig_candidates(kubeconfig: str | None) -> str | None:
     return str(home) if home.is_file() else None
 
 
-def load_configuration(kubeconfig: str | None = None, context: str | None = None) -> Configuration:
-    """A client Configuration for the chosen cluster; InvalidInput with a clear message otherwise."""
-    cfg = Configuration()
-    path = kubeconfig_candidates(kubeconfig)
+def open_transport(kubeconfig_path: str | None = None, context: str | None = None,
+                   choice: TransportChoice = "auto") -> Transport:
+    """A transport to the chosen cluster; InvalidInput with a clear message otherwise."""
+    path = kubeconfig_candidates(kubeconfig_path)
     if path is None:
-        _load_in_cluster(cfg, context)
+        endpoint = in_cluster_endpoint() if not context else None
     else:
-        _load_file(cfg, path, context)
-    cfg.retries = False  # no hidden retries: reads retry in our code, writes never blindly
-    return cfg
+        endpoint, context = kubeconfig.select(path.split(os.pathsep), context)
+    if endpoint is not None and choice == "auto" and not _proxied(endpoint.server):
+        try:
+            return HttpTransport(endpoint)
+        except (OSError, ValueError):  # a CA or client certificate ssl cannot load: the client's loader says why
+            pass
+    from .kubeclient import client_transport  # the kubernetes client takes most of a second to import
+
+    return client_transport(path, context, str(SERVICE_ACCOUNT_DIR))
 
 
-def _load_file(cfg: Configuration, path: str, context: str | None) -> None:
-    shown = path if os.pathsep not in path else "$KUBECONFIG"
+def in_cluster_endpoint() -> Endpoint | None:
+    """The service account's Endpoint, or None when something is missing (the client's loader says what)."""
+    host, port = os.environ.get(SERVICE_HOST_ENV_NAME, ""), os.environ.get(SERVICE_PORT_ENV_NAME, "")
+    token, ca = SERVICE_ACCOUNT_DIR / "token", SERVICE_ACCOUNT_DIR / "ca.crt"
     try:
-        kube_config.load_kube_config(
-            config_file=path, context=context, client_configuration=cfg, persist_config=False
-        )
-    except ConfigException as exc:
-        raise InvalidInput(f"{shown}: cannot use this kubeconfig: {_first_line(exc)}") from None
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"{shown}: cannot read this kubeconfig: {_first_line(exc)}") from None
+        usable = bool(host and port and token.read_text() and ca.read_text())
+    except OSError:
+        usable = False
+    if not usable:
+        return None
+    server = f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+    return Endpoint(server, ca_file=str(ca), token_file=str(token))
 
 
-def _load_in_cluster(cfg: Configuration, context: str | None) -> None:
-    if context:
-        raise InvalidInput(f"--context {context}: no kubeconfig found to take the context from")
-    loader = InClusterConfigLoader(
-        token_filename=str(SERVICE_ACCOUNT_DIR / "token"), cert_filename=str(SERVICE_ACCOUNT_DIR / "ca.crt"),
-        try_refresh_token=True)
-    try:
-        loader.load_and_set(cfg)
-    except ConfigException as exc:
-        if in_cluster():
-            raise InvalidInput(f"{SERVICE_ACCOUNT_DIR}: cannot use the in-cluster service account: "
-                               f"{_first_line(exc)}") from None
-        raise InvalidInput(
-            "no cluster configured: pass --kubeconfig PATH, set $KUBECONFIG, create ~/.kube/config, "
-            "run inside a pod with a service account, or use --sim"
-        ) from None
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return scrub(text[0]) if text else type(exc).__name__
-
-
-def new_api_client(cfg: Configuration) -> ApiClient:
-    return ApiClient(configuration=cfg)
+def _proxied(server: str) -> bool:
+    """An environment proxy applies (the kubernetes client honours HTTPS_PROXY, HTTP_PROXY, ALL_PROXY)."""
+    scheme = server.partition(":")[0]
+    return any(os.environ.get(name) for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy",
+                                                  "ALL_PROXY"))

@@ -1,7 +1,8 @@
-"""Turn what the Kubernetes client raises into the project's error tree.
+"""Turn what a transport raises into the project's error tree.
 
-Every message starts with the subject (`MachineConfig/99-layering-worker: …`). Only the Status
-message of a reply is quoted, never headers or request details, so no credential can leak.
+Both transports (transport.py over the standard library, kubeclient.py over the kubernetes client)
+raise the two neutral failures below; `translate` names the subject (`MachineConfig/99-layering-worker: …`).
+Only the Status message of a reply is quoted, never headers or request details, so no credential can leak.
 """
 
 from __future__ import annotations
@@ -9,13 +10,26 @@ from __future__ import annotations
 import json
 import re
 
-import urllib3
-from kubernetes.client.exceptions import ApiException
-
 from reconciler.errors import ClusterError, Conflict, Forbidden, NotFound, Refused, Transient
 
 _SECRET = re.compile(r"(?i)(bearer\s+|token[=:]\s*|password[=:]\s*)\S+")
 _MAX_MESSAGE = 400
+
+
+class HttpFailure(Exception):
+    """The API server answered with an error status (0: the TLS session failed before any answer)."""
+
+    def __init__(self, status: int, reason: str = "", body: str = "") -> None:
+        super().__init__(f"HTTP {status} {reason}")
+        self.status, self.reason, self.body = status, reason, body
+
+
+class Unreachable(Exception):
+    """No answer: `what` is "connection failed", "timed out" or "connection error"."""
+
+    def __init__(self, what: str, server: str, cause: str) -> None:
+        super().__init__(f"{what} ({cause})")
+        self.what, self.server, self.cause = what, server, cause
 
 
 def scrub(text: str) -> str:
@@ -24,12 +38,12 @@ def scrub(text: str) -> str:
     return cleaned if len(cleaned) <= _MAX_MESSAGE else cleaned[:_MAX_MESSAGE] + "…"
 
 
-def status_message(exc: ApiException) -> tuple[str, str]:
+def status_message(exc: HttpFailure) -> tuple[str, str]:
     """(reason, message) from a Kubernetes Status body; falls back to the HTTP phrase."""
-    reason, message = str(exc.reason or ""), ""
+    reason, message = exc.reason, ""
     try:
         status = json.loads(exc.body or "")
-    except (TypeError, ValueError):
+    except ValueError:
         status = None
     if isinstance(status, dict):
         reason = str(status.get("reason") or reason)
@@ -37,8 +51,8 @@ def status_message(exc: ApiException) -> tuple[str, str]:
     return reason, scrub(message or reason or f"HTTP {exc.status}")
 
 
-def from_api_exception(exc: ApiException, subject: str) -> ClusterError:
-    code = int(exc.status or 0)
+def from_status(exc: HttpFailure, subject: str) -> ClusterError:
+    code = exc.status
     reason, message = status_message(exc)
     if code == 404:
         return NotFound(f"{subject}: not found ({message})", code, reason or "NotFound")
@@ -55,36 +69,10 @@ def from_api_exception(exc: ApiException, subject: str) -> ClusterError:
     return Refused(f"{subject}: refused (HTTP {code} {reason}): {message}", code, reason)
 
 
-def from_transport_error(exc: urllib3.exceptions.HTTPError, subject: str) -> Transient:
-    """Connection refused, DNS failure, timeouts, dropped connections."""
-    cause = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason else exc
-    if isinstance(cause, urllib3.exceptions.NewConnectionError):
-        what = "connection failed"
-    elif isinstance(cause, urllib3.exceptions.TimeoutError):
-        what = "timed out"
-    else:
-        what = "connection error"
-    server = _server_of(exc) or _server_of(cause)
-    at = f" at {server}" if server else ""
-    return Transient(f"{subject}: cannot reach the API server{at}: {what} ({type(cause).__name__})")
-
-
-def _server_of(exc: object) -> str:
-    """`https://host:port` of the connection or pool a urllib3 error carries, else ""."""
-    if isinstance(exc, urllib3.exceptions.NewConnectionError):
-        holder: object = exc.conn
-    else:
-        holder = getattr(exc, "pool", None) if isinstance(exc, urllib3.exceptions.RequestError) else None
-    host, port = getattr(holder, "host", None), getattr(holder, "port", None)
-    if not host:
-        return ""
-    scheme = getattr(holder, "scheme", None) or ("https" if "HTTPS" in type(holder).__name__ else "http")
-    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
-
-
 def translate(exc: Exception, subject: str) -> ClusterError:
-    if isinstance(exc, ApiException):
-        return from_api_exception(exc, subject)
-    if isinstance(exc, urllib3.exceptions.HTTPError):
-        return from_transport_error(exc, subject)
-    raise TypeError(f"not a client error: {type(exc).__name__}")
+    if isinstance(exc, HttpFailure):
+        return from_status(exc, subject)
+    if isinstance(exc, Unreachable):
+        at = f" at {exc.server}" if exc.server else ""
+        return Transient(f"{subject}: cannot reach the API server{at}: {exc.what} ({exc.cause})")
+    raise TypeError(f"not a transport error: {type(exc).__name__}")

@@ -8,12 +8,11 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
-
-from kubernetes.client import CoreV1Event, V1EventSource, V1ObjectMeta, V1ObjectReference
+from typing import Any
 
 from reconciler.errors import ClusterError, NotFound
 
-from .api import MCO_GROUP, MCO_VERSION, KubeApi
+from .api import MCO_GROUP, MCO_VERSION, KubeApi, core
 from .state import ensure_namespace
 
 log = logging.getLogger(__name__)
@@ -28,22 +27,25 @@ def _api_version(kind: str) -> str:
 
 
 def _event(kind: str, name: str, reason: str, message: str, event_type: str, home: str,
-           namespace: str | None = None) -> CoreV1Event:
-    stamp = datetime.fromtimestamp(time.time(), tz=UTC)
-    return CoreV1Event(
-        api_version="v1",
-        kind="Event",
-        metadata=V1ObjectMeta(name=f"{name}.{uuid.uuid4().hex[:16]}", namespace=namespace or home),
-        involved_object=V1ObjectReference(kind=kind, name=name, namespace=namespace, api_version=_api_version(kind)),
-        reason=reason,
-        message=message[:1024],
-        type=event_type,
-        source=V1EventSource(component=COMPONENT),
-        reporting_component=COMPONENT,
-        first_timestamp=stamp,
-        last_timestamp=stamp,
-        count=1,
-    )
+           namespace: str | None = None) -> dict[str, Any]:
+    stamp = datetime.fromtimestamp(time.time(), tz=UTC).isoformat()
+    involved = {"kind": kind, "name": name, "apiVersion": _api_version(kind)}
+    if namespace:
+        involved["namespace"] = namespace
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"{name}.{uuid.uuid4().hex[:16]}", "namespace": namespace or home},
+        "involvedObject": involved,
+        "reason": reason,
+        "message": message[:1024],
+        "type": event_type,
+        "source": {"component": COMPONENT},
+        "reportingComponent": COMPONENT,
+        "firstTimestamp": stamp,
+        "lastTimestamp": stamp,
+        "count": 1,
+    }
 
 
 class EventSender:
@@ -90,7 +92,7 @@ def record_event(api: KubeApi, kind: str, name: str, reason: str, message: str, 
     """Never raises for cluster errors: an event that cannot be written is only logged. `namespace`:
     the involved object's (the event is written there); None for cluster-scoped objects."""
     def create() -> None:
-        api.write(f"{kind}/{name}", api.core.create_namespaced_event, namespace or api.namespace,
+        api.write(f"{kind}/{name}", "POST", core("events", namespace=namespace or api.namespace),
                   _event(kind, name, reason, message, event_type, api.namespace, namespace))
 
     try:

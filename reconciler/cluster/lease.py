@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes.client import CoordinationV1Api
-
 from reconciler.errors import NotFound
 
-from .api import KubeApi, Obj
+from .api import KubeApi, Obj, path
 from .parse import meta
 from .port import REQUESTED_AT, LeaseRecord
 from .state import ensure_namespace
@@ -25,7 +23,6 @@ class LeaseStore:
 
     def __init__(self, api: KubeApi, name: str = DEFAULT_LEASE) -> None:
         self._api = api
-        self._coordination = CoordinationV1Api(api.client)
         self.name, self.namespace = name, api.namespace
         namespace = api.namespace
         self._subject = f"Lease/{namespace}/{name}"
@@ -33,25 +30,26 @@ class LeaseStore:
 
     def get(self) -> LeaseRecord | None:
         try:
-            obj = self._api.write(self._subject, self._coordination.read_namespaced_lease, self.name, self.namespace)
+            # sent once, like every leader-election request: the election's retry period is the retry
+            obj = self._api.write(self._subject, "GET", self._path(self.name))
         except NotFound:
             return None
         return self._record(obj)
 
     def create(self, record: LeaseRecord) -> LeaseRecord:
         try:
-            obj = self._api.write(self._subject, self._coordination.create_namespaced_lease, self.namespace,
-                                  self._body(record))
+            obj = self._api.write(self._subject, "POST", self._path(), self._body(record))
         except NotFound:  # no namespace yet (outside a cluster install)
             ensure_namespace(self._api)
-            obj = self._api.write(self._subject, self._coordination.create_namespaced_lease, self.namespace,
-                                  self._body(record))
+            obj = self._api.write(self._subject, "POST", self._path(), self._body(record))
         return self._record(obj)
 
     def update(self, record: LeaseRecord) -> LeaseRecord:
-        obj = self._api.write(self._subject, self._coordination.replace_namespaced_lease, self.name, self.namespace,
-                              self._body(record))
+        obj = self._api.write(self._subject, "PUT", self._path(self.name), self._body(record))
         return self._record(obj)
+
+    def _path(self, name: str = "") -> str:
+        return path("coordination.k8s.io", "v1", "leases", name, self.namespace)
 
     def _record(self, obj: Obj) -> LeaseRecord:
         spec: dict[str, Any] = obj.get("spec") or {}

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes.client import PolicyV1Api
-
 from reconciler.errors import Forbidden, NotFound
 
-from .api import MCO_GROUP, MCO_VERSION, KubeApi
+from .api import MCO_VERSION, KubeApi, core, mco, path
 from .nodes import drain_pending, pdb_blocks
 from .parse import meta
 
@@ -26,7 +24,7 @@ MCN_VERSIONS = (MCO_VERSION, "v1alpha1")  # v1 from 4.19; v1alpha1 in 4.15-4.18
 
 
 def list_custom(api: KubeApi, plural: str, version: str = MCO_VERSION) -> list[Obj]:
-    reply = api.read(plural, api.custom.list_cluster_custom_object, MCO_GROUP, version, plural)
+    reply = api.read(plural, mco(plural, version=version))
     return list(reply.get("items") or [])
 
 
@@ -42,14 +40,14 @@ def list_machine_config_nodes(api: KubeApi) -> dict[str, Obj]:
 
 
 def list_nodes(api: KubeApi) -> list[Obj]:
-    return list(api.read("nodes", api.core.list_node).get("items") or [])
+    return list(api.read("nodes", core("nodes")).get("items") or [])
 
 
 def read_osimageurl(api: KubeApi) -> tuple[str, str]:
     """(base image, release version) from the MCO's osimageurl ConfigMap; empty when it is missing."""
     subject = f"ConfigMap/{MCO_NAMESPACE}/{OSIMAGEURL_CONFIGMAP}"
     try:
-        cm = api.read(subject, api.core.read_namespaced_config_map, OSIMAGEURL_CONFIGMAP, MCO_NAMESPACE)
+        cm = api.read(subject, core("configmaps", OSIMAGEURL_CONFIGMAP, MCO_NAMESPACE))
     except NotFound:
         return "", ""
     data = cm.get("data") or {}
@@ -81,12 +79,10 @@ def _may_list_drain_blockers(api: KubeApi) -> bool:
 
 
 def _pdb_reasons(api: KubeApi, waiting: list[str]) -> dict[str, str]:
-    policy = PolicyV1Api(api.client)
-    budgets = list(api.read("poddisruptionbudgets", policy.list_pod_disruption_budget_for_all_namespaces)
-                   .get("items") or [])
+    budgets = list(api.read("poddisruptionbudgets", path("policy", "v1", "poddisruptionbudgets")).get("items") or [])
     found: dict[str, str] = {}
     for name in waiting:
-        pods = api.read("pods", api.core.list_pod_for_all_namespaces, field_selector=f"spec.nodeName={name}")
+        pods = api.read("pods", core("pods"), {"fieldSelector": f"spec.nodeName={name}"})
         reason = pdb_blocks(list(pods.get("items") or []), budgets)
         if reason:
             found[name] = reason

@@ -13,7 +13,7 @@ import binascii
 
 from reconciler.errors import ClusterError, NotFound
 
-from .api import KubeApi
+from .api import KubeApi, core, path
 
 PULL_SECRET_NAMESPACE, PULL_SECRET_NAME = "openshift-config", "pull-secret"
 PULL_SECRET_SUBJECT = f"Secret/{PULL_SECRET_NAMESPACE}/{PULL_SECRET_NAME}"
@@ -29,8 +29,7 @@ Mirrors = tuple[tuple[str, tuple[str, ...]], ...]  # (source repository prefix, 
 def read_pull_secret(api: KubeApi) -> bytes | None:
     """The pull secret's `.dockerconfigjson` bytes; None when the Secret does not exist."""
     try:
-        secret = api.read(PULL_SECRET_SUBJECT, api.core.read_namespaced_secret, PULL_SECRET_NAME,
-                          PULL_SECRET_NAMESPACE)
+        secret = api.read(PULL_SECRET_SUBJECT, core("secrets", PULL_SECRET_NAME, PULL_SECRET_NAMESPACE))
     except NotFound:
         return None
     encoded = (secret.get("data") or {}).get(DOCKER_CONFIG_KEY)
@@ -47,7 +46,7 @@ def read_image_mirrors(api: KubeApi) -> Mirrors:
     found: list[tuple[str, tuple[str, ...]]] = []
     for group, version, plural, field in MIRROR_KINDS:
         try:
-            listed = api.read(plural, api.custom.list_cluster_custom_object, group, version, plural)
+            listed = api.read(plural, path(group, version, plural))
         except NotFound:  # the cluster does not serve this kind
             continue
         for item in sorted(listed.get("items") or [], key=lambda o: str((o.get("metadata") or {}).get("name"))):

@@ -11,13 +11,11 @@ import contextlib
 import json
 from typing import Any
 
-from kubernetes.client import V1ConfigMap, V1Namespace, V1ObjectMeta
-
 from reconciler.errors import ClusterError, Conflict, NotFound
 from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 from . import packing
-from .api import KubeApi
+from .api import KubeApi, core
 from .parse import meta
 
 STATE_CONFIGMAP = "layering-reconciler-state"
@@ -38,9 +36,7 @@ class Memory:
 
     def load(self) -> dict[str, Any]:
         try:
-            cm = self._api.read(
-                self._subject, self._api.core.read_namespaced_config_map, STATE_CONFIGMAP, self._namespace
-            )
+            cm = self._api.read(self._subject, self._path(STATE_CONFIGMAP))
         except NotFound:
             self._resource_version = ""
             return {}
@@ -55,18 +51,12 @@ class Memory:
         """Create the ConfigMap when the last load found none (or nothing was loaded), else replace it."""
         body = _config_map(packing.encode(doc), self._namespace, self._resource_version, self._kept)
         if self._resource_version:
-            saved = self._api.write(
-                self._subject,
-                self._api.core.replace_namespaced_config_map,
-                STATE_CONFIGMAP,
-                self._namespace,
-                body,
-            )
+            saved = self._api.write(self._subject, "PUT", self._path(STATE_CONFIGMAP), body)
         else:
             saved = self._create(body)
         self._resource_version = str(meta(saved).get("resourceVersion", ""))
 
-    def _create(self, body: V1ConfigMap) -> dict[str, Any]:
+    def _create(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
             return self._create_config_map(body)
         except Conflict as exc:  # AlreadyExists: someone else wrote it since our read
@@ -79,10 +69,11 @@ class Memory:
             self._ensure_namespace()
             return self._create_config_map(body)
 
-    def _create_config_map(self, body: V1ConfigMap) -> dict[str, Any]:
-        return self._api.write(
-            self._subject, self._api.core.create_namespaced_config_map, self._namespace, body
-        )
+    def _create_config_map(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._api.write(self._subject, "POST", self._path(), body)
+
+    def _path(self, name: str = "") -> str:
+        return core("configmaps", name, self._namespace)
 
     def _ensure_namespace(self) -> None:
         ensure_namespace(self._api)
@@ -90,32 +81,26 @@ class Memory:
 
 def ensure_namespace(api: KubeApi) -> None:
     """Create our namespace (outside a cluster install, where deploy/ made it already)."""
-    namespace = V1Namespace(metadata=V1ObjectMeta(name=api.namespace, labels=dict(_LABELS)))
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": api.namespace, "labels": dict(_LABELS)}}
     with contextlib.suppress(Conflict):  # created meanwhile: fine
-        api.write(f"Namespace/{api.namespace}", api.core.create_namespace, namespace)
+        api.write(f"Namespace/{api.namespace}", "POST", core("namespaces"), namespace)
 
 
 def _config_map(content: tuple[dict[str, str], dict[str, str]], namespace: str, resource_version: str | None,
-                kept: dict[str, dict[str, str]] | None = None) -> V1ConfigMap:
+                kept: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
     """The whole ConfigMap; labels and annotations read from it are kept (a replace would drop them)."""
     kept = kept or {}
-    return V1ConfigMap(
-        api_version="v1",
-        kind="ConfigMap",
-        metadata=V1ObjectMeta(
-            name=STATE_CONFIGMAP,
-            namespace=namespace,
-            labels={**kept.get("labels", {}), **_LABELS},
-            annotations=kept.get("annotations") or None,
-            resource_version=resource_version or None,
-        ),
-        data=content[0],  # a replace drops the other form, so one key is ever set
-        binary_data=_binary(content[1]),
-    )
-
-
-def _binary(packed: dict[str, str]) -> dict[str, bytes | str] | None:
-    return dict(packed.items()) or None
+    metadata: dict[str, Any] = {"name": STATE_CONFIGMAP, "namespace": namespace,
+                                "labels": {**kept.get("labels", {}), **_LABELS}}
+    if kept.get("annotations"):
+        metadata["annotations"] = kept["annotations"]
+    if resource_version:
+        metadata["resourceVersion"] = resource_version
+    body: dict[str, Any] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata,
+                            "data": content[0]}  # a replace drops the other form, so one key is ever set
+    if content[1]:
+        body["binaryData"] = content[1]
+    return body
 
 
 def _decode(text: str | None, subject: str) -> dict[str, Any]:

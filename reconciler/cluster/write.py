@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes.client import V1DeleteOptions, V1Preconditions
-
 from reconciler import ourmc
 from reconciler.errors import Conflict, Refused
 from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE, DesiredMachineConfig
 
-from .api import MCO_GROUP, MCO_VERSION, KubeApi
+from .api import MCO_GROUP, MCO_VERSION, KubeApi, mco
 from .parse import is_managed, meta
+from .transport import MERGE_PATCH
 
 Obj = dict[str, Any]
 MACHINE_CONFIGS = "machineconfigs"
@@ -46,23 +45,14 @@ def _rv(obj: Obj) -> str:
 
 
 def create_machine_config(api: KubeApi, mc: DesiredMachineConfig) -> str:
-    created = api.write(
-        mc_subject(mc.name),
-        api.custom.create_cluster_custom_object,
-        MCO_GROUP,
-        MCO_VERSION,
-        MACHINE_CONFIGS,
-        machine_config_body(mc),
-    )
+    created = api.write(mc_subject(mc.name), "POST", mco(MACHINE_CONFIGS), machine_config_body(mc))
     return _rv(created)
 
 
 def read_owned_machine_config(api: KubeApi, name: str, resource_version: str) -> Obj:
     """A fresh read that must show our label and the resourceVersion the caller decided from."""
     subject = mc_subject(name)
-    live = api.read(
-        subject, api.custom.get_cluster_custom_object, MCO_GROUP, MCO_VERSION, MACHINE_CONFIGS, name
-    )
+    live = api.read(subject, mco(MACHINE_CONFIGS, name))
     if not is_managed(live):
         raise Refused(
             f"{subject}: not managed by us (no {MANAGED_BY_LABEL}={MANAGED_BY_VALUE} label); left untouched",
@@ -80,39 +70,18 @@ def read_owned_machine_config(api: KubeApi, name: str, resource_version: str) ->
 
 def update_machine_config(api: KubeApi, mc: DesiredMachineConfig, resource_version: str) -> str:
     checked = _rv(read_owned_machine_config(api, mc.name, resource_version))
-    replaced = api.write(
-        mc_subject(mc.name),
-        api.custom.replace_cluster_custom_object,
-        MCO_GROUP,
-        MCO_VERSION,
-        MACHINE_CONFIGS,
-        mc.name,
-        machine_config_body(mc, checked),  # conditional on the version seen carrying our label
-    )
+    replaced = api.write(mc_subject(mc.name), "PUT", mco(MACHINE_CONFIGS, mc.name),
+                         machine_config_body(mc, checked))  # conditional on the version seen carrying our label
     return _rv(replaced)
 
 
 def delete_machine_config(api: KubeApi, name: str, resource_version: str) -> None:
     checked = _rv(read_owned_machine_config(api, name, resource_version))
-    api.write(
-        mc_subject(name),
-        api.custom.delete_cluster_custom_object,
-        MCO_GROUP,
-        MCO_VERSION,
-        MACHINE_CONFIGS,
-        name,
-        body=V1DeleteOptions(preconditions=V1Preconditions(resource_version=checked or None)),
-    )
+    preconditions = {"resourceVersion": checked} if checked else {}
+    api.write(mc_subject(name), "DELETE", mco(MACHINE_CONFIGS, name), {"preconditions": preconditions})
 
 
 def set_pool_paused(api: KubeApi, pool: str, paused: bool) -> None:
     """A merge patch of spec.paused alone."""
-    api.write(
-        f"MachineConfigPool/{pool}",
-        api.custom.patch_cluster_custom_object,
-        MCO_GROUP,
-        MCO_VERSION,
-        POOLS,
-        pool,
-        {"spec": {"paused": paused}},
-    )
+    api.write(f"MachineConfigPool/{pool}", "PATCH", mco(POOLS, pool), {"spec": {"paused": paused}},
+              content_type=MERGE_PATCH)

@@ -34,7 +34,13 @@ def test_validate_imports_no_heavy_module() -> None:
     assert loaded == [], f"validate imported {loaded}"
 
 
-def test_the_probe_sees_imports() -> None:
-    """The same probe does see the client once a command needs it (the guard above can fail)."""
-    code, modules = imported_by("status", "--kubeconfig", str(ROOT / "no-such-kubeconfig"))
+def test_the_probe_sees_imports(tmp_path: Path) -> None:
+    """The same probe does see the client once a command needs it (the guard above can fail): a
+    kubeconfig with username and password goes through the kubernetes client's loader."""
+    kubeconfig = tmp_path / "basic-auth"
+    kubeconfig.write_text(json.dumps({
+        "clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:9"}}],
+        "users": [{"name": "u", "user": {"username": "admin", "password": "secret"}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}], "current-context": "c"}))
+    code, modules = imported_by("status", "--kubeconfig", str(kubeconfig))
     assert code != 0 and "kubernetes" in modules

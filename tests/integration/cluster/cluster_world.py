@@ -12,6 +12,7 @@ from mcosim.kubeconfig import write_kubeconfig
 from mcosim.resources import CONFIGMAPS, MACHINE_CONFIGS, MCNS, NAMESPACES, NODES, POOLS
 from mcosim.store import Store
 from reconciler.cluster import Cluster, RequestPolicy
+from reconciler.cluster.connect import TransportChoice
 
 MCO = "machineconfiguration.openshift.io"
 ROLE = f"{MCO}/role"
@@ -108,19 +109,20 @@ class World:
     store: Store
     server: ApiServer
     kubeconfig: Path
+    transport: TransportChoice = "auto"  # "client": the kubernetes client instead of the light transport
 
     def connect(self) -> Cluster:
-        return Cluster.connect(str(self.kubeconfig), policy=FAST)
+        return Cluster.connect(str(self.kubeconfig), policy=FAST, transport=self.transport)
 
 
-def start_world(tmp_path: Path) -> tuple[World, ApiServer]:
+def start_world(tmp_path: Path, transport: TransportChoice = "auto") -> tuple[World, ApiServer]:
     store = Store(VirtualClock())
     bootstrap(store)
     server = ApiServer(store)
     server.start()
     kubeconfig = tmp_path / "kubeconfig"
     write_kubeconfig(kubeconfig, server.url)
-    return World(store, server, kubeconfig), server
+    return World(store, server, kubeconfig, transport), server
 
 
 def add_machine_config_node(store: Store, node: str, pool: str, **conditions: str) -> None:

@@ -17,7 +17,7 @@ from reconciler.model import DesiredMachineConfig
 
 def test_kubeconfig_from_environment(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'missing'}:{world.kubeconfig}")
-    with Cluster.connect(policy=FAST) as cluster:
+    with Cluster.connect(policy=FAST, transport=world.transport) as cluster:
         assert cluster.host == world.server.url
         assert cluster.read_live(now=0.0).pool("worker") is not None
 
@@ -29,10 +29,10 @@ def test_context_is_chosen_by_name(world: World, tmp_path: Path) -> None:
     config["current-context"] = "elsewhere"
     path = tmp_path / "two-contexts"
     path.write_text(json.dumps(config))
-    with Cluster.connect(str(path), context="mcosim", policy=FAST) as cluster:
+    with Cluster.connect(str(path), context="mcosim", policy=FAST, transport=world.transport) as cluster:
         assert cluster.host == world.server.url
     with pytest.raises(InvalidInput, match="unknown"):
-        Cluster.connect(str(path), context="unknown")
+        Cluster.connect(str(path), context="unknown", transport=world.transport)
 
 
 def test_missing_kubeconfig_is_invalid_input(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_slow_server_times_out_as_transient(world: World) -> None:
     world.server.faults.add(verb="get", resource="configmaps", latency=1.5)
     policy = RequestPolicy(connect_timeout=1.0, read_timeout=0.3, read_attempts=1)
     with (
-        Cluster.connect(str(world.kubeconfig), policy=policy) as cluster,
+        Cluster.connect(str(world.kubeconfig), policy=policy, transport=world.transport) as cluster,
         pytest.raises(Transient, match=r"^ConfigMap/openshift-machine-config-operator/.*timed out"),
     ):
         cluster.read_live(now=0.0)
@@ -94,7 +94,7 @@ def test_events_are_best_effort(world: World, cluster: Cluster) -> None:
 
 
 def test_a_second_cluster_in_the_same_process_is_independent(world: World, tmp_path: Path) -> None:
-    other, server = start_world(tmp_path / "second")
+    other, server = start_world(tmp_path / "second", world.transport)
     try:
         other.store.delete(POOLS, "infra")
         with world.connect() as first, other.connect() as second:

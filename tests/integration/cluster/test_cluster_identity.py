@@ -55,7 +55,7 @@ def test_every_write_names_the_field_manager_and_every_request_the_user_agent(
 ) -> None:
     kubeconfig = tmp_path / "via-proxy"
     write_kubeconfig(kubeconfig, proxy.url)
-    with Cluster.connect(str(kubeconfig), policy=FAST) as cluster:
+    with Cluster.connect(str(kubeconfig), policy=FAST, transport=world.transport) as cluster:
         cluster.read_live(now=0.0)
         every_kind_of_write(cluster)
     seen = proxy.requests()
@@ -106,7 +106,7 @@ def pod(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
 
 def test_in_cluster_the_service_account_is_used_unchanged(world: World, pod: RecordingProxy) -> None:
-    with Cluster.connect(policy=FAST) as cluster:
+    with Cluster.connect(policy=FAST, transport=world.transport) as cluster:
         assert cluster.host == f"https://127.0.0.1:{pod.port}"
         assert cluster.read_live(now=0.0).pool("worker") is not None  # TLS verified against ca.crt
         cluster.save_memory({"v": 1})
@@ -120,26 +120,26 @@ def test_in_cluster_the_service_account_is_used_unchanged(world: World, pod: Rec
 
 def test_in_cluster_comes_before_a_stray_home_kubeconfig(world: World, pod: RecordingProxy, tmp_path: Path) -> None:
     write_kubeconfig(tmp_path / "home" / ".kube" / "config", "http://127.0.0.1:9")  # nothing listens there
-    with Cluster.connect(policy=FAST) as cluster:
+    with Cluster.connect(policy=FAST, transport=world.transport) as cluster:
         assert cluster.host == f"https://127.0.0.1:{pod.port}"
 
 
 def test_an_explicit_kubeconfig_still_wins_in_a_pod(world: World, pod: RecordingProxy) -> None:
-    with Cluster.connect(str(world.kubeconfig), policy=FAST) as cluster:
+    with Cluster.connect(str(world.kubeconfig), policy=FAST, transport=world.transport) as cluster:
         assert cluster.host == world.server.url
         cluster.save_memory({"v": 1})
     assert pod.requests() == []
     assert world.store.try_get(CONFIGMAPS, "layering-reconciler-state", "gitops-system") is not None
 
 
-def test_a_broken_service_account_is_named(pod: RecordingProxy) -> None:
+def test_a_broken_service_account_is_named(world: World, pod: RecordingProxy) -> None:
     (connect.SERVICE_ACCOUNT_DIR / "ca.crt").unlink()
     with pytest.raises(InvalidInput, match=r"serviceaccount: cannot use the in-cluster service account: .*cert"):
-        Cluster.connect()
+        Cluster.connect(transport=world.transport)
 
 
 def test_the_namespace_option_moves_our_objects(world: World) -> None:
-    with Cluster.connect(str(world.kubeconfig), policy=FAST, namespace="team-a") as cluster:
+    with Cluster.connect(str(world.kubeconfig), policy=FAST, namespace="team-a", transport=world.transport) as cluster:
         cluster.save_memory({"v": 1})
         assert cluster.load_memory() == {"v": 1}
     assert world.store.try_get(NAMESPACES, "team-a") is not None
@@ -152,3 +152,19 @@ def test_without_a_pod_the_namespace_is_layering_reconciler(world: World, tmp_pa
     assert connect.own_namespace() == "layering-reconciler"
     with pytest.raises(InvalidInput, match=r"--namespace 'Team_A': not a valid namespace name"):
         connect.own_namespace("Team_A")
+
+
+def test_the_memory_and_the_lease_are_each_one_get_by_name(world: World, proxy: RecordingProxy,
+                                                           tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "via-proxy"
+    write_kubeconfig(kubeconfig, proxy.url)
+    with Cluster.connect(str(kubeconfig), policy=FAST, transport=world.transport) as cluster:
+        cluster.save_memory({"v": 1})
+        before = len(proxy.requests())
+        assert cluster.load_memory() == {"v": 1}
+        assert cluster.lease().get() is None
+    ns = "layering-reconciler"
+    assert [(r.method, r.path, r.query) for r in proxy.requests()[before:]] == [
+        ("GET", f"/api/v1/namespaces/{ns}/configmaps/layering-reconciler-state", {}),
+        ("GET", f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/layering-reconciler", {}),
+    ]

@@ -8,7 +8,6 @@ import copy
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from mcosim import Simulator
 from mcosim.resources import CONFIGMAPS, EVENTS, NODES, SERVICE_ACCOUNTS
 from mcosim.resources import LEASES as LEASE_TYPE
 from reconciler.cluster import Cluster, RequestPolicy
+from reconciler.cluster.api import core, mco
 from reconciler.cluster.cache import watch_lines
 from reconciler.cluster.port import LeaseRecord
 from reconciler.errors import Forbidden, Refused
@@ -79,10 +79,8 @@ Operation = Callable[[Simulator, Path, Cluster], object]
 def watch_kind(plural: str) -> Operation:
     """One short watch, as `run`'s cache makes after its first list."""
     def watch(sim: Simulator, tmp: Path, cluster: Cluster) -> object:
-        api = cluster._api
-        call = api.core.list_node if plural == "nodes" else partial(api.custom.list_cluster_custom_object,
-                                                                    MCO, "v1", plural)
-        return list(watch_lines(plural, call, (5.0, 10.0), watch=True, timeout_seconds=1))
+        collection = core(plural) if plural == "nodes" else mco(plural)
+        return list(watch_lines(cluster._api, plural, collection, {"watch": True, "timeoutSeconds": 1}))
     return watch
 
 

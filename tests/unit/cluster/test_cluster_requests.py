@@ -3,67 +3,79 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 from typing import Any
 
 import pytest
-import urllib3
-from kubernetes.client import ApiClient, Configuration
-from kubernetes.client.exceptions import ApiException
 
 from reconciler.cluster.api import KubeApi, RequestPolicy
-from reconciler.cluster.errors import translate
+from reconciler.cluster.errors import HttpFailure, Unreachable, translate
 from reconciler.errors import Conflict, Forbidden, NotFound, Refused, Transient
 
 
-class Reply:
-    def __init__(self, body: bytes) -> None:
-        self.data = body
-
-
 class Flaky:
-    """A client call that fails `failures` times with a connection error, then answers."""
+    """A transport whose connection fails `failures` times, then answers (the policy under test is
+    KubeApi's, above the transport seam)."""
+
+    user_agent = ""
+    host = "http://127.0.0.1:9"
 
     def __init__(self, failures: int) -> None:
         self.failures, self.calls = failures, 0
-        self.kwargs: dict[str, Any] = {}
+        self.sent: tuple[Any, ...] = ()
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Reply:
+    def request(self, method: str, path: str, query: Any, body: Any, content_type: str,
+                timeout: tuple[float, float]) -> bytes:
         self.calls += 1
-        self.kwargs = kwargs
+        self.sent = (method, path, list(query), body, timeout)
         if self.calls <= self.failures:
-            raise urllib3.exceptions.NewConnectionError(None, "refused")  # type: ignore[arg-type]
-        return Reply(b'{"items": []}')
+            raise Unreachable("connection failed", "", "ConnectionRefusedError")
+        return b'{"items": []}'
+
+    def stream(self, path: str, query: Any, timeout: tuple[float, float]) -> Generator[bytes, None, None]:
+        yield from ()
+
+    def close(self) -> None:
+        pass
 
 
-def api(attempts: int = 3) -> KubeApi:
+def api(transport: Flaky, attempts: int = 3) -> KubeApi:
     policy = RequestPolicy(connect_timeout=1.5, read_timeout=4.0, read_attempts=attempts, retry_delay=0.0)
-    return KubeApi(ApiClient(Configuration()), policy)
+    return KubeApi(transport, policy)
 
 
 def test_reads_retry_then_succeed_with_timeouts_set() -> None:
     call = Flaky(failures=2)
-    assert api(attempts=3).read("nodes", call) == {"items": []}
+    assert api(call, attempts=3).read("nodes", "/api/v1/nodes", {"limit": 5}) == {"items": []}
     assert call.calls == 3
-    assert call.kwargs["_request_timeout"] == (1.5, 4.0) and call.kwargs["_preload_content"] is False
+    assert call.sent == ("GET", "/api/v1/nodes", [("limit", "5")], None, (1.5, 4.0))
 
 
 def test_reads_give_up_after_the_bound() -> None:
     call = Flaky(failures=5)
     with pytest.raises(Transient, match=r"^nodes: cannot reach the API server: connection failed"):
-        api(attempts=3).read("nodes", call)
+        api(call, attempts=3).read("nodes", "/api/v1/nodes")
     assert call.calls == 3
 
 
 def test_writes_are_sent_once() -> None:
     call = Flaky(failures=1)
     with pytest.raises(Transient):
-        api().write("MachineConfig/x", call)
+        api(call).write("MachineConfig/x", "POST", "/apis/machineconfiguration.openshift.io/v1/machineconfigs", {})
     assert call.calls == 1
 
 
-def status_error(code: int, reason: str, message: str) -> ApiException:
+@pytest.mark.parametrize(("method", "manager"), [("POST", True), ("PUT", True), ("PATCH", True), ("DELETE", False),
+                                                 ("GET", False)])
+def test_the_field_manager_is_named_on_creates_updates_and_patches(method: str, manager: bool) -> None:
+    call = Flaky(failures=0)
+    api(call).write("MachineConfig/x", method, "/apis/machineconfiguration.openshift.io/v1/machineconfigs/x", {})
+    assert (("fieldManager", "layering-reconciler") in call.sent[2]) is manager
+
+
+def status_error(code: int, reason: str, message: str) -> HttpFailure:
     body = {"kind": "Status", "status": "Failure", "reason": reason, "message": message, "code": code}
-    return ApiException(status=code, reason=reason, body=json.dumps(body))
+    return HttpFailure(code, reason, json.dumps(body))
 
 
 @pytest.mark.parametrize(
