@@ -91,7 +91,7 @@ class _Refused(Exception):
     """An event was refused: stop composing."""
 
 
-class _CheckedParser(RoundTripParser):  # type: ignore[misc]
+class _CheckedParser(RoundTripParser):
     """The round-trip parser, with every event the composer takes checked first."""
 
     scan: _EventScan | None = None
