@@ -11,7 +11,6 @@ which keeps line/column data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -31,36 +30,18 @@ from ruamel.yaml.nodes import Node, ScalarNode
 from ruamel.yaml.parser import RoundTripParser
 from ruamel.yaml.resolver import BaseResolver
 
+from reconciler.intent.document import MAX_REPOSITORY_NODES, Document, NodeBudget
 from reconciler.intent.problems import Problems, excerpt
 
 MAX_DEPTH = 20
 MAX_NODES = 5_000  # per file: some 300 bindings
-MAX_REPOSITORY_NODES = 20_000  # every file together (a node costs the pass ~0.1 ms)
 MAX_KEY_CHARS = 317  # a Kubernetes label key: DNS prefix, '/', name
 MAX_SCALAR_CHARS = 65_536
 MAX_NUMBER_CHARS = 40  # a plain number longer than this is refused before int() or float() sees it
+__all__ = ["MAX_NODES", "MAX_REPOSITORY_NODES", "Document", "NodeBudget", "read_documents"]
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
 }
-
-
-@dataclass(frozen=True)
-class Document:
-    path: str
-    data: Any  # CommentedMap for a well-formed document
-    line: int  # 1-based start of the document's root node
-    column: int
-
-    @property
-    def kind(self) -> object:
-        return self.data.get("kind") if isinstance(self.data, dict) else None
-
-
-class NodeBudget:
-    """YAML nodes left to parse for a whole repository."""
-
-    def __init__(self, nodes: int = MAX_REPOSITORY_NODES) -> None:
-        self.nodes = nodes
 
 
 def read_documents(path: str, content: bytes, problems: Problems, budget: NodeBudget | None = None) -> list[Document]:

@@ -27,6 +27,7 @@ from gitdb.exc import BadName, BadObject
 from reconciler.errors import SourceError
 from reconciler.model import Snapshot, Verification
 from reconciler.source.gitcmd import GitFailure, SshOptions, auth_env, describe_fetch_failure, git_env, run_git
+from reconciler.source.layout import default_cache_dir
 from reconciler.source.tree import read_commit_files
 from reconciler.source.urls import cache_key, is_url, redact, redact_text
 from reconciler.source.verify import Verifier
@@ -40,11 +41,6 @@ log = logging.getLogger("reconciler")
 
 class _Corrupt(Exception):
     """The cache clone is damaged; it is deleted and cloned again once."""
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "layering-reconciler" / "repos"
 
 
 class GitSource:
@@ -257,10 +253,10 @@ class GitSource:
 
     def _read(self, repo: Repo, sha: str) -> Snapshot:
         try:
-            files, problems = read_commit_files(repo.commit(sha))
+            files, blobs, problems = read_commit_files(repo.commit(sha))
         except _READ_ERRORS as exc:
             raise _Corrupt(f"cannot read commit {sha}: {self._clean(str(exc))}") from None
-        return Snapshot(repo=self.display, commit=sha, files=files, problems=tuple(problems))
+        return Snapshot(repo=self.display, commit=sha, files=files, problems=tuple(problems), blobs=blobs)
 
     def _git(self, args: list[str], repo: Repo | None) -> str:
         cwd = Path(repo.git_dir) if repo is not None else None

@@ -23,17 +23,20 @@ class _Refused(Exception):
     pass
 
 
-def read_commit_files(commit: Commit) -> tuple[dict[str, bytes], list[str]]:
-    """Every wanted file of the commit (path -> content) and the refusals as `path: message`."""
+def read_commit_files(commit: Commit) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+    """Every wanted file of the commit (path -> content), the blob id of each content (a symlink's
+    is its target's) and the refusals as `path: message`."""
     files: dict[str, bytes] = {}
+    blobs: dict[str, str] = {}
     problems: list[str] = []
     root = commit.tree
     for path, obj in _candidates(root, problems):
         try:
-            files[path] = _content(root, path, obj)
+            target = _target(root, path, obj)
+            files[path], blobs[path] = bytes(target.data_stream.read()), target.hexsha
         except _Refused as refusal:
             problems.append(f"{path}: {refusal}")
-    return files, problems
+    return files, blobs, problems
 
 
 def _candidates(root: Tree, problems: list[str]) -> list[tuple[str, Blob]]:
@@ -86,11 +89,12 @@ def _lookup(tree: Tree, path: str) -> Blob | Tree | Submodule | None:
         return None
 
 
-def _content(root: Tree, path: str, blob: Blob) -> bytes:
+def _target(root: Tree, path: str, blob: Blob) -> Blob:
+    """The blob holding the file's content (a symlink followed), refused when it is too large."""
     target = _follow(root, path, blob) if blob.mode == _SYMLINK_MODE else blob
     if target.size > MAX_FILE_BYTES:
         raise _Refused(too_large(target.size))
-    return bytes(target.data_stream.read())
+    return target
 
 
 def _follow(root: Tree, path: str, link: Blob) -> Blob:
