@@ -23,9 +23,7 @@ import io
 import logging
 import os
 import pickle
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -118,6 +116,8 @@ class ParseCache:
         encoded = _encode(result, key)
         if directory is None or encoded is None:
             return
+        import tempfile  # only when writing
+
         try:
             directory.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=directory, prefix=".new-", delete=False) as handle:
@@ -131,6 +131,8 @@ class ParseCache:
 
     def _prune(self) -> None:
         """Other versions go; past max_entries the oldest entries go (down to three quarters)."""
+        import shutil  # only when writing
+
         directory = self.directory
         if directory is None or self.root is None:
             return

@@ -61,6 +61,7 @@ class GitSource:
         self._cache_root = cache_dir or default_cache_dir()
         self._verifier = verifier
         self._warned_dirty = False
+        self._last_read: Snapshot | None = None  # a commit's files never change: `run` reads each commit once
         if self._token and self._url.startswith("http://"):
             log.warning("%s: the token is sent unencrypted over plain http://; use https://", self.display)
 
@@ -247,11 +248,14 @@ class GitSource:
         return self._verifier.verify(Path(repo.git_dir), self.display, sha, tag_ref)
 
     def _read(self, repo: Repository, sha: str) -> Snapshot:
+        if self._last_read is not None and self._last_read.commit == sha:
+            return self._last_read
         try:
             files, blobs, problems = read_commit_files(repo.git_dir, sha)
         except _READ_ERRORS as exc:
             raise _Corrupt(f"cannot read commit {sha}: {self._clean(str(exc))}") from None
-        return Snapshot(repo=self.display, commit=sha, files=files, problems=tuple(problems), blobs=blobs)
+        self._last_read = Snapshot(repo=self.display, commit=sha, files=files, problems=tuple(problems), blobs=blobs)
+        return self._last_read
 
     def _git(self, args: list[str], repo: Repository | None) -> str:
         cwd = Path(repo.git_dir) if repo is not None else None

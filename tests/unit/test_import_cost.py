@@ -71,7 +71,7 @@ def test_plan_reads_a_repository_it_parsed_before_without_the_parsers(tmp_path: 
     bindings, cold = imported_by(str(repo), cache, probe=SOURCE_AND_INTENT)
     assert bindings > 0 and "ruamel.yaml" in cold
     assert imported_by(str(repo), cache, probe=SOURCE_AND_INTENT)[0] == bindings
-    assert heavy(imported_by(str(repo), cache, probe=SOURCE_AND_INTENT)[1], PARSERS) == []
+    assert heavy(imported_by(str(repo), cache, probe=SOURCE_AND_INTENT)[1], (*PARSERS, "git")) == []
 
 
 def test_the_probe_sees_imports() -> None:
