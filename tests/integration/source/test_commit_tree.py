@@ -9,10 +9,17 @@ import pytest
 from source_repos import WorkRepo
 
 from reconciler.errors import SourceError
+from reconciler.intent import ParseCache, load_desired
 from reconciler.model import blob_id
 from reconciler.source import GitSource
 
 BINDING = "kind: PoolImageBinding\n# {}\n"
+IMAGE = "quay.io/my-registry/rhcos-hotfix@sha256:" + "8a" * 32
+
+
+def binding(name: str, pool: str, extra: str = "") -> str:
+    return (f"apiVersion: layering.gitops.dev/v1alpha1\nkind: PoolImageBinding\nmetadata:\n  name: {name}\n"
+            f"spec:\n  pool: {pool}\n  osImageURL: {IMAGE}\n{extra}")
 
 
 def test_links_chains_loops_and_renamed_files(work: WorkRepo) -> None:
@@ -69,3 +76,20 @@ def test_paths_are_read_literally(work: WorkRepo, tmp_path: Path) -> None:
     work.write("bindings/b.yaml", BINDING.format("b"))
     work.commit()
     assert sorted(GitSource(str(work.path)).snapshot().files) == ["bindings/[ab]*.yaml", "bindings/b.yaml"]
+
+
+def test_a_new_commit_parses_only_the_files_it_changed(work: WorkRepo, tmp_path: Path) -> None:
+    for i in range(10):
+        work.write(f"bindings/p{i}.yaml", binding(f"p{i}-image", f"p{i}"))
+    work.commit()
+    source, cache = GitSource(str(work.path)), ParseCache(tmp_path / "parsed")  # as `run` keeps them
+    assert len(load_desired(source.snapshot(), cache).bindings) == 10
+    assert (cache.parses, cache.hits) == (10, 0)
+    work.write("bindings/p3.yaml", binding("p3-image", "p3", extra="  stage: 2\n"))
+    work.commit()
+    desired = load_desired(source.snapshot(), cache)
+    assert (cache.parses, cache.hits) == (11, 9)
+    assert {b.name: b.stage for b in desired.bindings}["p3-image"] == 2
+    one_shot = ParseCache(tmp_path / "parsed")  # the next CLI call: from disk
+    assert load_desired(GitSource(str(work.path)).snapshot(), one_shot) == desired
+    assert (one_shot.parses, one_shot.hits) == (0, 10)
