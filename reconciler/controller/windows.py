@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from apscheduler.triggers.cron import CronTrigger
 
 from reconciler.intent.cron import bounded_trigger
 from reconciler.model import Window
+
+if TYPE_CHECKING:  # bounded_trigger imports it: only a policy with windows pays for the scheduler
+    from apscheduler.triggers.cron import CronTrigger
 
 _RESOLUTION = timedelta(seconds=1)
 
