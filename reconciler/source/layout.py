@@ -46,11 +46,14 @@ def too_large(size: int) -> str:
 
 
 def default_cache_dir() -> Path:
-    """Where clones are kept without --cache-dir; parsed files are cached in its `parsed/`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "layering-reconciler" / "repos"
+    """Where clones are kept without --cache-dir."""
+    return _cache_home() / "repos"
 
 
 def parse_cache_dir(cache_dir: Path | None) -> Path:
-    """The parse cache beside the clones: `<cache dir>/parsed`."""
-    return (cache_dir or default_cache_dir()) / "parsed"
+    """The parse cache beside the clones: `<--cache-dir>/parsed`, by default beside `repos/`."""
+    return cache_dir / "parsed" if cache_dir is not None else _cache_home() / "parsed"
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "layering-reconciler"
