@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__, logs, settings
 from reconciler.errors import EXIT_ERROR, EXIT_OK, InvalidInput, ReconcilerError
-from reconciler.intent import duration_problem, duration_syntax_problem, excerpt, parse_duration
+from reconciler.intent import ParseCache, duration_problem, duration_syntax_problem, excerpt, parse_duration
+from reconciler.source.layout import parse_cache_dir
 
 if TYPE_CHECKING:  # imported where used: `validate` needs neither git nor the cluster client
     from reconciler.cluster import Cluster
@@ -34,6 +35,8 @@ CLUSTER_HELP = (
     "CLUSTER: --kubeconfig PATH [--context NAME] (default: $KUBECONFIG, ~/.kube/config, or in-cluster) "
     "or --sim (an embedded simulated cluster in this process)."
 )
+CACHE_HELP = ("where clones are kept, and in its parsed/ the files already parsed, by git blob id (default "
+              "~/.cache/layering-reconciler/repos and …/parsed)")
 SRC_HELP = "a git URL (https://, ssh://, git@host:, file://) or the path of a local git repository"
 
 
@@ -98,7 +101,7 @@ def _add_source_options(parser: argparse.ArgumentParser, required: bool = True) 
                         help="private key for ssh:// and git@host: URLs (no agent, no ~/.ssh keys)")
     parser.add_argument("--known-hosts-file", metavar="PATH", type=Path,
                         help="known_hosts for ssh URLs; host keys are checked strictly (unknown or changed: refused)")
-    parser.add_argument("--cache-dir", metavar="DIR", type=Path, help="where clones are kept")
+    parser.add_argument("--cache-dir", metavar="DIR", type=Path, help=CACHE_HELP)
 
 
 def _duration(text: str, positive: bool = False) -> int:
@@ -143,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "bindings repository (neither layering.yaml nor bindings/).")
     validate.add_argument("path", nargs="?", default=".", type=Path,
                           help="the repository directory, holding layering.yaml and/or bindings/ (default: .)")
+    validate.add_argument("--cache-dir", metavar="DIR", type=Path, help=CACHE_HELP)
 
     plan = commands.add_parser("plan", help="show what a sync would change",
                                description="Show what a sync would change. Exit 0 in sync, 2 changes "
@@ -302,7 +306,7 @@ def dispatch(args: argparse.Namespace) -> int:
     from reconciler.controller import commands
 
     if args.command == "validate":
-        return commands.validate(args.path)
+        return commands.validate(args.path, ParseCache(parse_cache_dir(args.cache_dir)))
     if args.command == "sim":
         from mcosim.cli import run_subcommand
 
@@ -312,10 +316,12 @@ def dispatch(args: argparse.Namespace) -> int:
     with _cluster(args) as target:
         if args.command == "status":
             source = _source(args) if args.repo else None
-            return commands.status(target.cluster, source, args.ref, args.output, target.clock)
+            return commands.status(target.cluster, source, args.ref, args.output, target.clock,
+                                   ParseCache(parse_cache_dir(args.cache_dir)))
         images = _inspector(args, target) if target.registry_mirror or args.inspect_images else None
         reconciler = commands.Reconciler(_source(args), target.cluster, args.ref, target.clock, images,
-                                         allow_stale_base=args.allow_stale_base)
+                                         allow_stale_base=args.allow_stale_base,
+                                         parse_cache=ParseCache(parse_cache_dir(args.cache_dir)))
         if args.command == "plan" and args.base:
             from reconciler.controller.review import review
             from reconciler.source import GitSource

@@ -7,6 +7,7 @@ cluster ───────────────────────▶
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -77,6 +78,16 @@ class Snapshot:
     files: dict[str, bytes] = field(default_factory=dict)  # repo-relative POSIX path -> content
     problems: tuple[str, ...] = ()  # files refused while reading (symlink out of the repo, too large)
     verification: Verification | None = None  # the signatures checked (None: --verify none)
+    blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of its content (parse cache key)
+
+    def blob(self, path: str) -> str:
+        """The git blob id of a file's content (computed as git does when the source did not say)."""
+        return self.blobs.get(path) or blob_id(self.files[path])
+
+
+def blob_id(content: bytes) -> str:
+    """The id git gives a blob with this content (`git hash-object`)."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
 # ---- desired state (from git) -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PENDING, InvalidInput
-from reconciler.intent import analyse, summary
+from reconciler.intent import ParseCache, analyse, summary
 from reconciler.source.workdir import checkout_problem, read_directory
 
 if TYPE_CHECKING:
@@ -36,12 +36,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def validate(path: Path) -> int:
+def validate(path: Path, cache: ParseCache | None = None) -> int:
     problem = checkout_problem(path)
     if problem:
         raise InvalidInput(problem)
     snapshot = read_directory(path)
-    problems, desired = analyse(snapshot)
+    problems, desired = analyse(snapshot, cache)
     if problems:
         raise InvalidInput(problems)
     print(f"{path}: valid: {summary(snapshot, desired)}", file=sys.stderr)
@@ -75,7 +75,7 @@ def sync(reconciler: Reconciler, *, wait: bool, timeout: float, sleep: Callable[
 
 
 def status(cluster: ClusterPort, source: Source | None, ref: str | None, output: str,
-           clock: Callable[[], float]) -> int:
+           clock: Callable[[], float], parse_cache: ParseCache | None = None) -> int:
     """The cluster as it is; with a repository, also the rollout as the next pass would drive it."""
     from reconciler.report import render_status, status_with_rollout
 
@@ -84,7 +84,8 @@ def status(cluster: ClusterPort, source: Source | None, ref: str | None, output:
         return EXIT_OK
     from .reconcile import Reconciler
 
-    result = Reconciler(source, cluster, ref, clock, every_node=True).decide()
+    result = Reconciler(source, cluster, ref, clock, every_node=True,
+                        parse_cache=parse_cache or ParseCache()).decide()
     print(status_with_rollout(result.live, result.desired, result.decision, output, width=output_width(),
                               verification=result.plan.verification), end="")
     return EXIT_OK

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
 from reconciler.errors import Blocked, ClusterError
 from reconciler.images import RegistryInspector
-from reconciler.intent import load_desired
+from reconciler.intent import ParseCache, load_desired
 from reconciler.model import (
     Action,
     ActionKind,
@@ -82,6 +82,8 @@ class Reconciler:
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
     allow_stale_base: bool = False  # let an image built FROM an older base than the cluster's roll out
     every_node: bool = False  # read every node (status shows them), not only those of unsettled pools
+    # parsed files by blob id, kept across passes: a new commit parses only the files it changed
+    parse_cache: ParseCache = field(default_factory=ParseCache)
     _parsed: dict[tuple[str, str], DesiredState] = field(default_factory=dict, init=False, repr=False, compare=False)
     # the memory as the cluster held it after our last load or save, and as our last pass decided it
     # (its progress marks may be newer: they are saved with the next change, or once a minute)
@@ -103,7 +105,7 @@ class Reconciler:
         key = (snapshot.repo, snapshot.commit)
         if snapshot.commit and key in self._parsed:
             return self._parsed[key]
-        desired = load_desired(snapshot)
+        desired = load_desired(snapshot, self.parse_cache)
         if snapshot.commit:
             self._parsed.clear()
             self._parsed[key] = desired

@@ -15,7 +15,7 @@ def review(reconciler: Reconciler, base_source: Source, base_ref: str, output: s
     result = reconciler.decide()
     base = base_source.snapshot(base_ref)
     try:
-        base_desired = load_desired(base)
+        base_desired = load_desired(base, reconciler.parse_cache)
     except InvalidInput as exc:
         raise InvalidInput([f"--base {base_ref}: the target branch does not load:", *exc.problems]) from None
     found = Review(binding_changes(base_desired, result.desired), base_ref, base.commit)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from reconciler.intent.cron import bounded_trigger
 from reconciler.model import Window
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # bounded_trigger imports it: only a policy with windows pays for the scheduler
     from apscheduler.triggers.cron import CronTrigger
 
 _RESOLUTION = timedelta(seconds=1)

@@ -4,19 +4,23 @@ load_desired(snapshot) -> DesiredState   raises InvalidInput(["path:line:col: me
 check(snapshot) -> list[str]             every problem, sorted by file and line; [] when valid
 analyse(snapshot) -> (problems, DesiredState)   both at once (the state is only usable without problems)
 summary(snapshot, desired) -> str        what was found: "2 bindings in 1 file, policy from layering.yaml"
+
+Each takes an optional ParseCache: a file whose blob was read before (in this process, or on disk)
+is not parsed or schema-checked again, and then neither ruamel.yaml nor jsonschema is imported.
 """
 
 from __future__ import annotations
 
 from reconciler.errors import InvalidInput
-from reconciler.intent.build import build, check_values
+from reconciler.intent.build import build
+from reconciler.intent.cache import FileResult, ParseCache
+from reconciler.intent.document import POLICY_FILE, Document, NodeBudget
 from reconciler.intent.fields import duration_problem, duration_syntax_problem, parse_duration
 from reconciler.intent.problems import Problems, excerpt
-from reconciler.intent.validate import POLICY_FILE, validate_document
-from reconciler.intent.yamlread import Document, NodeBudget, read_documents
 from reconciler.model import DesiredState, Snapshot
 
 __all__ = [
+    "ParseCache",
     "analyse",
     "check",
     "duration_problem",
@@ -28,19 +32,19 @@ __all__ = [
 ]
 
 
-def load_desired(snapshot: Snapshot) -> DesiredState:
-    problems, desired = _analyse(snapshot)
+def load_desired(snapshot: Snapshot, cache: ParseCache | None = None) -> DesiredState:
+    problems, desired = _analyse(snapshot, cache)
     if problems:
         raise InvalidInput(problems)
     return desired
 
 
-def check(snapshot: Snapshot) -> list[str]:
-    return _analyse(snapshot)[0]
+def check(snapshot: Snapshot, cache: ParseCache | None = None) -> list[str]:
+    return _analyse(snapshot, cache)[0]
 
 
-def analyse(snapshot: Snapshot) -> tuple[list[str], DesiredState]:
-    return _analyse(snapshot)
+def analyse(snapshot: Snapshot, cache: ParseCache | None = None) -> tuple[list[str], DesiredState]:
+    return _analyse(snapshot, cache)
 
 
 def summary(snapshot: Snapshot, desired: DesiredState) -> str:
@@ -53,20 +57,41 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _analyse(snapshot: Snapshot) -> tuple[list[str], DesiredState]:
+def _analyse(snapshot: Snapshot, cache: ParseCache | None) -> tuple[list[str], DesiredState]:
     problems = Problems()
     for refused in snapshot.problems:
         problems.add_source_problem(refused)
-    documents: list[Document] = []
+    valid: list[Document] = []
     budget = NodeBudget()
     for path in sorted(p for p in snapshot.files if _is_input(p)):
-        documents.extend(read_documents(path, snapshot.files[path], problems, budget))
-    valid = [doc for doc in documents if validate_document(doc, problems)]
-    for doc in documents:
-        check_values(doc, problems)
+        result = _file(snapshot, path, budget, cache)
+        problems.add_all(path, result.problems)
+        valid.extend(result.at(path))
+    if cache is not None:
+        cache.finish()
     bindings, policy = build(valid, problems.touches(POLICY_FILE), problems)
     desired = DesiredState(repo=snapshot.repo, commit=snapshot.commit, bindings=bindings, policy=policy)
     return problems.rendered(), desired
+
+
+def _file(snapshot: Snapshot, path: str, budget: NodeBudget, cache: ParseCache | None) -> FileResult:
+    """The cached result when the budget left covers the nodes it charged; else the file is read (and
+    cached unless the repository's budget ran out in it: that result depends on the files before)."""
+    key = ParseCache.key(snapshot.blob(path), path) if cache is not None else ""
+    found = cache.get(key) if cache is not None else None
+    if found is not None and budget.nodes >= found.nodes:
+        budget.nodes -= found.nodes
+        assert cache is not None
+        cache.hits += 1
+        return found
+    from reconciler.intent.files import read_file  # ruamel.yaml and jsonschema: only for a miss
+
+    result = read_file(path, snapshot.files[path], budget)
+    if cache is not None:
+        cache.parses += 1
+        if budget.nodes >= 0:
+            cache.put(key, result)
+    return result
 
 
 def _is_input(path: str) -> bool:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.intent.cron import schedule_problem, time_zone_problem
+from reconciler.intent.cron import MAX_SCHEDULE_CHARS, normalize_crontab, schedule_problem, time_zone_problem
+from reconciler.intent.document import BINDING, POLICY, Document
 from reconciler.intent.fields import duration_problem, image_problem, parse_duration, registry_allowed
 from reconciler.intent.problems import NodePath, Problems, excerpt
-from reconciler.intent.validate import BINDING, POLICY
-from reconciler.intent.yamlread import Document
 from reconciler.model import Binding, Location, OnDegraded, Overrun, Policy, Window
 
 # policy duration fields: (default, must be > 0)
@@ -142,13 +141,21 @@ def _policy(doc: Document) -> Policy:
 
 def _window(item: dict[str, Any]) -> Window:
     zone = str(item.get("timeZone", "UTC"))
-    schedule, _ = schedule_problem(str(item["schedule"]), zone)
+    schedule = _normalized(str(item["schedule"]))
     return Window(
         name=str(item["name"]),
         schedule=schedule,
         duration_seconds=_seconds(item["duration"], "1s"),
         time_zone=zone,
     )
+
+
+def _normalized(schedule: str) -> str:
+    """The schedule with named days (check_values reported any problem with it: then as written)."""
+    try:
+        return normalize_crontab(schedule) if len(schedule) <= MAX_SCHEDULE_CHARS else schedule
+    except ValueError:
+        return schedule
 
 
 def _binding(doc: Document) -> Binding:

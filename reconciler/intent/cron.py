@@ -8,11 +8,13 @@ consumer reads the same way.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
 from reconciler.intent.problems import excerpt
+
+if TYPE_CHECKING:  # imported where a trigger is built: parsing a repository without windows needs none
+    from apscheduler.triggers.cron import CronTrigger
 
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbering 0..6 (7 = sun)
 FIELDS = "minute hour day-of-month month day-of-week"
@@ -95,6 +97,8 @@ def schedule_problem(expr: str, time_zone: str) -> tuple[str, str | None]:
 
 def bounded_trigger(schedule: str, zone: ZoneInfo, start: datetime) -> CronTrigger:
     """The trigger of a normalized schedule that searches no further than FIRES_WITHIN after `start`."""
+    from apscheduler.triggers.cron import CronTrigger
+
     minute, hour, day, month, day_of_week = schedule.split()
     return CronTrigger(
         minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week,

@@ -43,6 +43,13 @@ class Problems:
         line, column = position(root, node, key)
         self.add(path, line, column, message)
 
+    def of(self, path: str) -> list[tuple[int, int, str]]:
+        """(line, column, message) of every problem in `path`."""
+        return [(line, column, message) for found, line, column, message in self._items if found == path]
+
+    def add_all(self, path: str, found: Sequence[tuple[int, int, str]]) -> None:
+        self._items.extend((path, line, column, message) for line, column, message in found)
+
     def touches(self, path: str) -> bool:
         return any(item[0] == path for item in self._items)
 

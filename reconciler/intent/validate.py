@@ -9,6 +9,7 @@ from typing import Any
 
 from jsonschema import ValidationError
 
+from reconciler.intent.document import BINDING, POLICY, POLICY_FILE, Document, expected_kind
 from reconciler.intent.fields import (
     dns_label_problem,
     duration_problem,
@@ -18,13 +19,9 @@ from reconciler.intent.fields import (
 )
 from reconciler.intent.problems import NodePath, Problems, excerpt
 from reconciler.intent.schemas import load_schema, validators
-from reconciler.intent.yamlread import Document
 from reconciler.model import API_VERSION
 
-POLICY_FILE = "layering.yaml"
-BINDING = "PoolImageBinding"
-POLICY = "LayeringPolicy"
-
+__all__ = ["BINDING", "POLICY", "POLICY_FILE", "expected_kind", "validate_document"]
 _VALIDATORS = validators()
 _TYPE_WORDS = {
     "string": "a string",
@@ -53,10 +50,6 @@ def _pattern_checks() -> dict[str, Callable[[str], str | None]]:
 
 
 _PATTERN_CHECKS = _pattern_checks()
-
-
-def expected_kind(path: str) -> str:
-    return POLICY if path == POLICY_FILE else BINDING
 
 
 def validate_document(doc: Document, problems: Problems) -> bool:

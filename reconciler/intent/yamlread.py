@@ -1,17 +1,20 @@
 """Safe reading of YAML files: UTF-8 only, no tabs, no anchors/aliases/custom tags, no duplicate keys.
 
-A first pass over the parser's events finds those problems and enforces the size bounds (nesting
-depth, node count, key and scalar lengths), stopping at the first bound exceeded, so no hostile
-file costs more than a bounded prefix of work and no alias bomb is ever built. Only a clean file is
-then loaded with ruamel's round-trip loader, which keeps line/column data.
+One pass over the parser's events: each event is checked (those problems, and the size bounds:
+nesting depth, node count, key and scalar lengths) as ruamel's composer takes it, before the
+composer builds anything from it. Reading stops at the first bound exceeded, so no hostile file
+costs more than a bounded prefix of work and no alias bomb is ever built; after any other refusal
+the rest of the events are only checked (every problem of the file is reported, nothing is built).
+Only a clean file is constructed, from the composed nodes, with ruamel's round-trip constructor,
+which keeps line/column data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.docinfo import DocInfo, version
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -23,39 +26,22 @@ from ruamel.yaml.events import (
     NodeEvent,
     ScalarEvent,
 )
-from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.nodes import Node, ScalarNode
+from ruamel.yaml.parser import RoundTripParser
 from ruamel.yaml.resolver import BaseResolver
 
+from reconciler.intent.document import MAX_REPOSITORY_NODES, Document, NodeBudget
 from reconciler.intent.problems import Problems, excerpt
 
 MAX_DEPTH = 20
 MAX_NODES = 5_000  # per file: some 300 bindings
-MAX_REPOSITORY_NODES = 20_000  # every file together (a node costs the two passes ~0.15 ms)
 MAX_KEY_CHARS = 317  # a Kubernetes label key: DNS prefix, '/', name
 MAX_SCALAR_CHARS = 65_536
 MAX_NUMBER_CHARS = 40  # a plain number longer than this is refused before int() or float() sees it
+__all__ = ["MAX_NODES", "MAX_REPOSITORY_NODES", "Document", "NodeBudget", "read_documents"]
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
 }
-
-
-@dataclass(frozen=True)
-class Document:
-    path: str
-    data: Any  # CommentedMap for a well-formed document
-    line: int  # 1-based start of the document's root node
-    column: int
-
-    @property
-    def kind(self) -> object:
-        return self.data.get("kind") if isinstance(self.data, dict) else None
-
-
-class NodeBudget:
-    """YAML nodes left to parse for a whole repository."""
-
-    def __init__(self, nodes: int = MAX_REPOSITORY_NODES) -> None:
-        self.nodes = nodes
 
 
 def read_documents(path: str, content: bytes, problems: Problems, budget: NodeBudget | None = None) -> list[Document]:
@@ -63,20 +49,70 @@ def read_documents(path: str, content: bytes, problems: Problems, budget: NodeBu
     text = _decode(path, content, problems)
     if text is None or _has_tabs(path, text, problems):
         return []
-    starts = _scan(path, text, problems, budget or NodeBudget())
-    if starts is None:
+    yaml = YAML(typ="rt")
+    yaml.Parser = _CheckedParser
+    scan = _EventScan(path, problems, budget or NodeBudget(), yaml.resolver)
+    composed = _compose(yaml, text, scan, problems)
+    if composed is None:
         return []
     try:
-        loaded = list(YAML(typ="rt").load_all(text))
+        loaded = [yaml.constructor.construct_document(node) for node in composed]
     except MarkedYAMLError as exc:
         _add_marked(path, exc, problems)
         return []
-    except (ValueError, OverflowError, TypeError) as exc:  # a value the first pass let through
+    except (ValueError, OverflowError, TypeError) as exc:  # a value the event checks let through
         problems.add(path, 0, 0, f"invalid YAML value: {excerpt(exc, 100)}")
         return []
     return [
-        Document(path, data, *start) for data, start in zip(loaded, starts, strict=False) if data is not None
+        Document(path, data, *start) for data, start in zip(loaded, scan.starts, strict=False) if data is not None
     ]
+
+
+class _Refused(Exception):
+    """An event was refused: stop composing."""
+
+
+class _CheckedParser(RoundTripParser):
+    """The round-trip parser, with every event the composer takes checked first."""
+
+    scan: _EventScan | None = None
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        if self.scan is not None and event is not None:
+            self.scan.feed(event)
+            if self.scan.failed:
+                raise _Refused
+        return event
+
+
+def _compose(yaml: YAML, text: str, scan: _EventScan, problems: Problems) -> list[Node] | None:
+    """Root nodes of every document, or None when an event was refused (then only checked to the end)."""
+    yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))
+    constructor, parser = yaml.get_constructor_parser(text)
+    parser.scan = scan
+    nodes: list[Node] = []
+    try:
+        try:
+            while constructor.composer.check_node():
+                nodes.append(constructor.composer.get_node())
+            while parser.check_event():  # the stream end, which the composer only peeks at
+                parser.get_event()
+        except _Refused:
+            if scan.over_bound:
+                return None
+            parser.scan = None
+            while parser.check_event():
+                scan.feed(parser.get_event())
+                if scan.over_bound:
+                    return None
+    except MarkedYAMLError as exc:
+        _add_marked(scan.path, exc, problems)
+        return None
+    except YAMLError as exc:
+        problems.add(scan.path, 0, 0, f"invalid YAML: {exc}".replace("\n", " "))
+        return None
+    return None if scan.failed else nodes
 
 
 def _decode(path: str, content: bytes, problems: Problems) -> str | None:
@@ -100,24 +136,6 @@ def _has_tabs(path: str, text: str, problems: Problems) -> bool:
             )
             found = True
     return found
-
-
-def _scan(path: str, text: str, problems: Problems, budget: NodeBudget) -> list[tuple[int, int]] | None:
-    """Root-node positions of every document, or None when the event pass found problems."""
-    yaml = YAML(typ="rt")
-    scanner = _EventScan(path, problems, budget, yaml.resolver)
-    try:
-        for event in yaml.parse(text):
-            scanner.feed(event)
-            if scanner.over_bound:
-                return None
-    except MarkedYAMLError as exc:
-        _add_marked(path, exc, problems)
-        return None
-    except YAMLError as exc:
-        problems.add(path, 0, 0, f"invalid YAML: {exc}".replace("\n", " "))
-        return None
-    return None if scanner.failed else scanner.starts
 
 
 def _add_marked(path: str, exc: MarkedYAMLError, problems: Problems) -> None:

@@ -20,31 +20,24 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from git import Repo
-from git.exc import GitError
-from gitdb.exc import BadName, BadObject
-
 from reconciler.errors import SourceError
 from reconciler.model import Snapshot, Verification
 from reconciler.source.gitcmd import GitFailure, SshOptions, auth_env, describe_fetch_failure, git_env, run_git
+from reconciler.source.layout import default_cache_dir
+from reconciler.source.repository import NotARepository, Repository, open_repository
 from reconciler.source.tree import read_commit_files
 from reconciler.source.urls import cache_key, is_url, redact, redact_text
 from reconciler.source.verify import Verifier
 
 REMOTE_HEAD = "refs/layering/remote-head"  # where the remote's default branch (its HEAD) is fetched to
 _BRANCHES_AND_TAGS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
-_READ_ERRORS = (GitError, BadName, BadObject, ValueError, OSError)
+_READ_ERRORS = (GitFailure, ValueError, OSError)
 LOCK_TIMEOUT_SECONDS = 600.0  # longer than one fetch may take (gitcmd.FETCH_TIMEOUT_SECONDS)
 log = logging.getLogger("reconciler")
 
 
 class _Corrupt(Exception):
     """The cache clone is damaged; it is deleted and cloned again once."""
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "layering-reconciler" / "repos"
 
 
 class GitSource:
@@ -68,6 +61,7 @@ class GitSource:
         self._cache_root = cache_dir or default_cache_dir()
         self._verifier = verifier
         self._warned_dirty = False
+        self._last_read: Snapshot | None = None  # a commit's files never change: `run` reads each commit once
         if self._token and self._url.startswith("http://"):
             log.warning("%s: the token is sent unencrypted over plain http://; use https://", self.display)
 
@@ -89,22 +83,21 @@ class GitSource:
         if not path.exists():
             raise SourceError(f"{self.display}: no such directory (and not a git URL)")
         try:
-            repo = Repo(path)
-        except GitError:
+            repo = open_repository(path)
+        except NotARepository:
             raise SourceError(
                 f"{self.display}: not a git repository (use `reconciler validate PATH` for a plain directory)"
             ) from None
-        with repo:
-            sha = self._resolve(repo, ref or "HEAD", default=ref is None)
-            if ref is None:
-                self._warn_uncommitted(repo, sha)
-            verification = self._verify(repo, ref, sha)
-            try:
-                return replace(self._read(repo, sha), verification=verification)
-            except _Corrupt as exc:
-                raise SourceError(f"{self.display}: cannot read commit {sha}: {exc}") from None
+        sha = self._resolve(repo, ref or "HEAD", default=ref is None)
+        if ref is None:
+            self._warn_uncommitted(repo, sha)
+        verification = self._verify(repo, ref, sha)
+        try:
+            return replace(self._read(repo, sha), verification=verification)
+        except _Corrupt as exc:
+            raise SourceError(f"{self.display}: cannot read commit {sha}: {exc}") from None
 
-    def _warn_uncommitted(self, repo: Repo, sha: str) -> None:
+    def _warn_uncommitted(self, repo: Repository, sha: str) -> None:
         """One warning per source when bindings files differ from the commit that is read."""
         if self._warned_dirty or repo.bare:
             return
@@ -124,12 +117,12 @@ class GitSource:
         with self._locked_entry():
             for attempt in (1, 2):
                 try:
-                    with self._open_cache() as repo:
-                        if not self._remote_unchanged(repo):
-                            self._fetch(repo, default=ref is None)
-                        sha = self._resolve(repo, ref or REMOTE_HEAD, default=ref is None)
-                        verification = self._verify(repo, ref, sha)
-                        return replace(self._read(repo, sha), verification=verification)
+                    repo = self._open_cache()
+                    if not self._remote_unchanged(repo):
+                        self._fetch(repo, default=ref is None)
+                    sha = self._resolve(repo, ref or REMOTE_HEAD, default=ref is None)
+                    verification = self._verify(repo, ref, sha)
+                    return replace(self._read(repo, sha), verification=verification)
                 except _Corrupt as exc:
                     if attempt == 2:
                         message = f"{self.display}: the cache clone stays corrupt after re-cloning: {exc}"
@@ -175,20 +168,19 @@ class GitSource:
         self._git(["init", "--bare", "--quiet", str(aside)], None)
         os.replace(aside, self.cache_path)
 
-    def _open_cache(self) -> Repo:
+    def _open_cache(self) -> Repository:
         path = self.cache_path
         if not path.exists():
             self._create_entry()
         try:
-            repo = Repo(path)
-        except GitError as exc:
-            raise _Corrupt(f"not a git repository ({type(exc).__name__})") from None
+            repo = open_repository(path)
+        except NotARepository as exc:
+            raise _Corrupt(f"not a git repository ({exc})") from None
         if not repo.bare:
-            repo.close()
             raise _Corrupt("not a bare repository")
         return repo
 
-    def _fetch(self, repo: Repo, default: bool) -> None:
+    def _fetch(self, repo: Repository, default: bool) -> None:
         """Fetch every branch and tag (pruned), plus the remote HEAD when it is needed and exists."""
         base = ["fetch", "--prune", "--no-tags", "--quiet", "--", self._url, *_BRANCHES_AND_TAGS]
         try:
@@ -202,7 +194,7 @@ class GitSource:
                 message = f"{self.display}: the remote has no default branch (HEAD); pass --ref"
                 raise SourceError(message) from None
 
-    def _remote_unchanged(self, repo: Repo) -> bool:
+    def _remote_unchanged(self, repo: Repository) -> bool:
         """One round trip (`git ls-remote`): the remote's branches, tags and HEAD are what the cache holds,
         so the fetch can be skipped. Any doubt (an error, no HEAD) means fetch, which reports it."""
         try:
@@ -217,7 +209,7 @@ class GitSource:
             local["HEAD"] = head
         return "HEAD" in remote and remote == local
 
-    def _fetch_one(self, repo: Repo, ref: str) -> None:
+    def _fetch_one(self, repo: Repository, ref: str) -> None:
         """Fetch a ref outside branches and tags (`refs/pull/1/head`, a full sha) on demand."""
         refspec = f"+{ref}:{ref}" if ref.startswith("refs/") else ref
         try:
@@ -232,14 +224,14 @@ class GitSource:
         reason = self._clean(describe_fetch_failure(failure.stderr))
         return SourceError(f"{self.display}: cannot fetch: {reason}")
 
-    def _git_or_raise(self, args: list[str], repo: Repo) -> None:
+    def _git_or_raise(self, args: list[str], repo: Repository) -> None:
         try:
             self._git(args, repo)
         except GitFailure as failure:
             raise self._fetch_error(failure) from None
 
     # ---- refs and reading ----------------------------------------------------------------------
-    def _resolve(self, repo: Repo, ref: str, default: bool) -> str:
+    def _resolve(self, repo: Repository, ref: str, default: bool) -> str:
         sha = _resolve_in(repo, ref, self.display)
         if sha is None and is_url(self.source) and (ref.startswith("refs/") or len(ref) == 40):
             self._fetch_one(repo, ref)
@@ -249,20 +241,23 @@ class GitSource:
             raise SourceError(f"{self.display}: {what} (no branch, tag or commit by that name)")
         return sha
 
-    def _verify(self, repo: Repo, ref: str | None, sha: str) -> Verification | None:
+    def _verify(self, repo: Repository, ref: str | None, sha: str) -> Verification | None:
         if self._verifier is None or not self._verifier.enabled:
             return None
         tag_ref = _tag_ref(repo, ref, sha)
         return self._verifier.verify(Path(repo.git_dir), self.display, sha, tag_ref)
 
-    def _read(self, repo: Repo, sha: str) -> Snapshot:
+    def _read(self, repo: Repository, sha: str) -> Snapshot:
+        if self._last_read is not None and self._last_read.commit == sha:
+            return self._last_read
         try:
-            files, problems = read_commit_files(repo.commit(sha))
+            files, blobs, problems = read_commit_files(repo.git_dir, sha)
         except _READ_ERRORS as exc:
             raise _Corrupt(f"cannot read commit {sha}: {self._clean(str(exc))}") from None
-        return Snapshot(repo=self.display, commit=sha, files=files, problems=tuple(problems))
+        self._last_read = Snapshot(repo=self.display, commit=sha, files=files, problems=tuple(problems), blobs=blobs)
+        return self._last_read
 
-    def _git(self, args: list[str], repo: Repo | None) -> str:
+    def _git(self, args: list[str], repo: Repository | None) -> str:
         cwd = Path(repo.git_dir) if repo is not None else None
         with auth_env(self._url if is_url(self._url) else None, self._token, self._user, self._ssh) as env:
             return run_git(args, cwd, env)
@@ -317,7 +312,7 @@ def _check_ref_syntax(display: str, ref: str) -> None:
         raise SourceError(f"{display}: invalid ref {ref!r}")
 
 
-def _resolve_in(repo: Repo, ref: str, display: str) -> str | None:
+def _resolve_in(repo: Repository, ref: str, display: str) -> str | None:
     """Branch, then tag (an ambiguous name is an error), then a sha or any other revision."""
     if ref.startswith("refs/") or ref == "HEAD":
         return _rev_parse(repo, ref)
@@ -330,7 +325,7 @@ def _resolve_in(repo: Repo, ref: str, display: str) -> str | None:
     return _rev_parse(repo, ref)
 
 
-def _tag_ref(repo: Repo, ref: str | None, sha: str) -> str | None:
+def _tag_ref(repo: Repository, ref: str | None, sha: str) -> str | None:
     """`refs/tags/<ref>` when `ref` names a tag of commit `sha`, else None."""
     if ref is None:
         return None
@@ -338,7 +333,7 @@ def _tag_ref(repo: Repo, ref: str | None, sha: str) -> str | None:
     return full if _rev_parse(repo, full) == sha else None
 
 
-def _rev_parse(repo: Repo, rev: str) -> str | None:
+def _rev_parse(repo: Repository, rev: str) -> str | None:
     try:
         out = run_git(
             ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],

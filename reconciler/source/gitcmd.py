@@ -172,10 +172,15 @@ def _basic(user: str, token: str) -> str:
 
 def run_git(args: list[str], cwd: Path | None, env: dict[str, str]) -> str:
     """Run `git ARGS` (stdout returned, stripped); GitFailure with git's stderr on a non-zero exit."""
+    return git_output(args, cwd, env).decode(errors="replace").strip()
+
+
+def git_output(args: list[str], cwd: Path | None, env: dict[str, str], stdin: bytes | None = None) -> bytes:
+    """`git ARGS` fed `stdin`: its stdout as bytes; GitFailure with git's stderr on a non-zero exit."""
     full_env = {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV} | env
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, capture_output=True,
+            ["git", *args], cwd=cwd, env=full_env, input=stdin if stdin is not None else b"", capture_output=True,
             timeout=FETCH_TIMEOUT_SECONDS, check=False,
         )
     except subprocess.TimeoutExpired:
@@ -184,7 +189,7 @@ def run_git(args: list[str], cwd: Path | None, env: dict[str, str]) -> str:
         raise GitFailure(f"cannot run git: {exc.strerror}") from None
     if done.returncode != 0:
         raise GitFailure(_text(done.stderr) or f"git exited with status {done.returncode}")
-    return done.stdout.decode(errors="replace").strip()
+    return done.stdout
 
 
 def _text(stderr: bytes) -> str:

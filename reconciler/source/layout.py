@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 POLICY_FILE = "layering.yaml"
 BINDINGS_DIR = "bindings"
 MAX_FILE_BYTES = 1024 * 1024
@@ -40,3 +43,17 @@ def not_read(path: str, size: int) -> str | None:
 
 def too_large(size: int) -> str:
     return f"file is {size} bytes, over the {MAX_FILE_BYTES} byte limit; refused"
+
+
+def default_cache_dir() -> Path:
+    """Where clones are kept without --cache-dir."""
+    return _cache_home() / "repos"
+
+
+def parse_cache_dir(cache_dir: Path | None) -> Path:
+    """The parse cache beside the clones: `<--cache-dir>/parsed`, by default beside `repos/`."""
+    return cache_dir / "parsed" if cache_dir is not None else _cache_home() / "parsed"
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "layering-reconciler"

@@ -1,11 +1,16 @@
-"""Reading the bindings files out of one commit's tree, with the refusals of layout.py."""
+"""Reading the bindings files out of one commit's tree, with the refusals of layout.py.
+
+git itself lists the tree (`git ls-tree`: modes, blob ids, sizes) and reads the contents in one
+`git cat-file --batch`; a symlink is followed inside the commit.
+"""
 
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
+from pathlib import Path
 
-from git.objects import Blob, Commit, Submodule, Tree
-
+from reconciler.source.gitcmd import GitFailure, git_env, git_output
 from reconciler.source.layout import (
     BINDINGS_DIR,
     MAX_FILE_BYTES,
@@ -16,97 +21,120 @@ from reconciler.source.layout import (
     too_large,
 )
 
-_SYMLINK_MODE = 0o120000
+_SYMLINK_MODE = "120000"
+_SUBMODULE_TYPE = "commit"
+_TREE_TYPE = "tree"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: str
+    mode: str
+    type: str
+    id: str
+    size: int
 
 
 class _Refused(Exception):
     pass
 
 
-def read_commit_files(commit: Commit) -> tuple[dict[str, bytes], list[str]]:
-    """Every wanted file of the commit (path -> content) and the refusals as `path: message`."""
-    files: dict[str, bytes] = {}
+def read_commit_files(git_dir: Path, sha: str) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+    """Every wanted file of the commit (path -> content), the blob id of each content (a symlink's
+    is its target's) and the refusals as `path: message`. GitFailure when git cannot read it."""
+    tree = _Tree(git_dir, sha)
     problems: list[str] = []
-    root = commit.tree
-    for path, obj in _candidates(root, problems):
+    targets: dict[str, _Entry] = {}
+    for entry in tree.entries(POLICY_FILE, "layering.yml", BINDINGS_DIR, recursive=True):
+        if entry.type == _SUBMODULE_TYPE:
+            problems.append(f"{entry.path}: submodules are not read; refused")
+        elif entry.type != _TREE_TYPE and not is_wanted(entry.path):
+            if entry.mode == _SYMLINK_MODE and tree.points_to_directory(entry):
+                problems.append(f"{entry.path}: symlinked directories are not followed; refused")
+            elif problem := not_read(entry.path, entry.size):
+                problems.append(problem)
+        elif entry.type != _TREE_TYPE:
+            try:
+                targets[entry.path] = tree.target(entry)
+            except _Refused as refusal:
+                problems.append(f"{entry.path}: {refusal}")
+    contents = tree.contents({target.id for target in targets.values()})
+    files = {path: contents[target.id] for path, target in targets.items()}
+    return files, {path: target.id for path, target in targets.items()}, problems
+
+
+class _Tree:
+    def __init__(self, git_dir: Path, sha: str) -> None:
+        self.git_dir = git_dir
+        self.sha = sha
+
+    def entries(self, *paths: str, recursive: bool = False) -> list[_Entry]:
+        args = ["--literal-pathspecs", "ls-tree", "-l", "-z", *(["-r"] if recursive else []), self.sha, "--", *paths]
+        done = self._git(args)
+        entries = []
+        for record in done.split(b"\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition(b"\t")
+            mode, kind, object_id, size = meta.decode().split()
+            entries.append(_Entry(path.decode("utf-8", "surrogateescape"), mode, kind, object_id,
+                                  int(size) if size.isdigit() else 0))
+        return entries
+
+    def lookup(self, path: str) -> _Entry | None:
+        if path in ("", "."):  # the root itself is no entry of the tree
+            return None
+        found = [entry for entry in self.entries(path) if entry.path == path]
+        return found[0] if found else None
+
+    def contents(self, ids: set[str]) -> dict[str, bytes]:
+        if not ids:
+            return {}
+        ordered = sorted(ids)
+        out = self._git(["cat-file", "--batch"], ("\n".join(ordered) + "\n").encode())
+        found: dict[str, bytes] = {}
+        position = 0
+        for object_id in ordered:
+            newline = out.index(b"\n", position)
+            header = out[position:newline].split()
+            if len(header) != 3 or header[0].decode() != object_id:
+                raise GitFailure(f"cannot read object {object_id}: {out[position:newline].decode(errors='replace')}")
+            size = int(header[2])
+            found[object_id] = out[newline + 1 : newline + 1 + size]
+            position = newline + 2 + size
+        return found
+
+    def target(self, entry: _Entry) -> _Entry:
+        """The entry holding the file's content (a symlink followed), refused when it is too large."""
+        target = self.follow(entry) if entry.mode == _SYMLINK_MODE else entry
+        if target.size > MAX_FILE_BYTES:
+            raise _Refused(too_large(target.size))
+        return target
+
+    def points_to_directory(self, link: _Entry) -> bool:
         try:
-            files[path] = _content(root, path, obj)
+            self.follow(link)
         except _Refused as refusal:
-            problems.append(f"{path}: {refusal}")
-    return files, problems
+            return "directory" in str(refusal)
+        return False
 
+    def follow(self, link: _Entry) -> _Entry:
+        """Resolve a symlink inside the commit; refuse one that leaves the repository or loops."""
+        current, entry = link.path, link
+        for _ in range(MAX_SYMLINK_HOPS):
+            target = self.contents({entry.id})[entry.id].decode(errors="replace")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(current), target))
+            if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                raise _Refused(f"symlink to '{target}' points outside the repository; refused")
+            found = self.lookup(resolved)
+            if found is None:
+                raise _Refused(f"symlink target '{target}' does not exist in this commit; refused")
+            if found.type != "blob":
+                raise _Refused(f"symlink to the directory '{target}' is not followed; refused")
+            if found.mode != _SYMLINK_MODE:
+                return found
+            current, entry = resolved, found
+        raise _Refused(f"more than {MAX_SYMLINK_HOPS} chained symlinks; refused")
 
-def _candidates(root: Tree, problems: list[str]) -> list[tuple[str, Blob]]:
-    found: list[tuple[str, Blob]] = []
-    for name in (POLICY_FILE, "layering.yml", BINDINGS_DIR):
-        obj = _lookup(root, name)
-        if isinstance(obj, Submodule):
-            problems.append(f"{name}: submodules are not read; refused")
-        elif isinstance(obj, Tree):
-            _walk(root, obj, found, problems)
-        elif isinstance(obj, Blob):
-            _consider(root, name, obj, found, problems)
-    return found
-
-
-def _walk(root: Tree, tree: Tree, found: list[tuple[str, Blob]], problems: list[str]) -> None:
-    for item in tree:
-        if isinstance(item, Submodule):
-            problems.append(f"{item.path}: submodules are not read; refused")
-        elif isinstance(item, Tree):
-            _walk(root, item, found, problems)
-        elif isinstance(item, Blob):
-            _consider(root, str(item.path), item, found, problems)
-
-
-def _consider(root: Tree, path: str, blob: Blob, found: list[tuple[str, Blob]], problems: list[str]) -> None:
-    """Wanted files are kept; any other is reported when skipping it could lose a binding."""
-    if is_wanted(path):
-        found.append((path, blob))
-    elif blob.mode == _SYMLINK_MODE and _points_to_directory(root, path, blob):
-        problems.append(f"{path}: symlinked directories are not followed; refused")
-    else:
-        problem = not_read(path, blob.size)
-        if problem:
-            problems.append(problem)
-
-
-def _points_to_directory(root: Tree, path: str, link: Blob) -> bool:
-    try:
-        _follow(root, path, link)
-    except _Refused as refusal:
-        return "directory" in str(refusal)
-    return False
-
-
-def _lookup(tree: Tree, path: str) -> Blob | Tree | Submodule | None:
-    try:
-        return tree / path
-    except KeyError:
-        return None
-
-
-def _content(root: Tree, path: str, blob: Blob) -> bytes:
-    target = _follow(root, path, blob) if blob.mode == _SYMLINK_MODE else blob
-    if target.size > MAX_FILE_BYTES:
-        raise _Refused(too_large(target.size))
-    return bytes(target.data_stream.read())
-
-
-def _follow(root: Tree, path: str, link: Blob) -> Blob:
-    """Resolve a symlink inside the commit; refuse one that leaves the repository or loops."""
-    current, blob = path, link
-    for _ in range(MAX_SYMLINK_HOPS):
-        target = blob.data_stream.read().decode(errors="replace")
-        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(current), target))
-        if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
-            raise _Refused(f"symlink to '{target}' points outside the repository; refused")
-        obj = _lookup(root, resolved)
-        if obj is None:
-            raise _Refused(f"symlink target '{target}' does not exist in this commit; refused")
-        if not isinstance(obj, Blob):
-            raise _Refused(f"symlink to the directory '{target}' is not followed; refused")
-        if obj.mode != _SYMLINK_MODE:
-            return obj
-        current, blob = resolved, obj
-    raise _Refused(f"more than {MAX_SYMLINK_HOPS} chained symlinks; refused")
+    def _git(self, args: list[str], stdin: bytes | None = None) -> bytes:
+        return git_output(args, self.git_dir, git_env(), stdin)

@@ -1,10 +1,13 @@
 """`reconciler validate` imports only what parsing a repository needs: not the kubernetes client,
 the scheduler (intent reads cron triggers only), the terminal UI, the diff library or the simulator
-(each costs a tenth of a second or more to import; together most of a second of every CLI call)."""
+(each costs a tenth of a second or more to import; together most of a second of every CLI call).
+With its files in the parse cache, neither the YAML parser, the schema validator nor gitpython is
+imported either; nor are the first two when `plan` reads a repository it parsed before."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +23,23 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def imported_by(*argv: str) -> tuple[int, set[str]]:
-    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True,
+PARSERS = ("ruamel.yaml", "jsonschema", "apscheduler")  # (the ruamel namespace package is empty)
+SOURCE_AND_INTENT = """
+import json, sys
+from pathlib import Path
+from reconciler.intent import ParseCache, load_desired
+from reconciler.source import GitSource
+desired = load_desired(GitSource(sys.argv[1]).snapshot(), ParseCache(Path(sys.argv[2])))
+print(json.dumps({"code": len(desired.bindings), "modules": sorted(sys.modules)}))
+"""
+
+
+def heavy(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in names))
+
+
+def imported_by(*argv: str, probe: str = PROBE) -> tuple[int, set[str]]:
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True,
                           cwd=ROOT, timeout=60)
     reply = json.loads(done.stdout.strip().splitlines()[-1])
     return int(reply["code"]), set(reply["modules"])
@@ -30,8 +48,30 @@ def imported_by(*argv: str) -> tuple[int, set[str]]:
 def test_validate_imports_no_heavy_module() -> None:
     code, modules = imported_by("validate", str(ROOT / "example-repo"))
     assert code == 0
-    loaded = sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+    loaded = heavy(modules, HEAVY)
     assert loaded == [], f"validate imported {loaded}"
+
+
+def test_validate_of_cached_files_imports_no_parser(tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache")
+    code, cold = imported_by("validate", "--cache-dir", cache, str(ROOT / "example-repo"))
+    assert code == 0 and "ruamel.yaml" in cold and "jsonschema" in cold  # the probe sees a parse
+    code, warm = imported_by("validate", "--cache-dir", cache, str(ROOT / "example-repo"))
+    assert code == 0
+    assert heavy(warm, (*HEAVY, *PARSERS, "git")) == []
+
+
+def test_plan_reads_a_repository_it_parsed_before_without_the_parsers(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "example-repo", repo)
+    for argv in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.com", "-c", "user.name=t",
+                                                  "commit", "-qm", "bindings"]):
+        subprocess.run(["git", *argv], cwd=repo, check=True, capture_output=True)
+    cache = str(tmp_path / "parsed")
+    bindings, cold = imported_by(str(repo), cache, probe=SOURCE_AND_INTENT)
+    assert bindings > 0 and "ruamel.yaml" in cold
+    assert imported_by(str(repo), cache, probe=SOURCE_AND_INTENT)[0] == bindings
+    assert heavy(imported_by(str(repo), cache, probe=SOURCE_AND_INTENT)[1], (*PARSERS, "git")) == []
 
 
 def test_the_probe_sees_imports(tmp_path: Path) -> None:

@@ -1,0 +1,292 @@
+"""What reading one file found, cached by the git blob id of its content.
+
+A file's result does not depend on the other files: its documents that passed the schema (data
+with line/column positions), every problem found in it (YAML, schema, value checks) and how many
+YAML events it charged to the repository's node budget. `build` and the checks across files run on
+these every time. Two levels: in memory (the entries of the last analysis: `run` keeps one cache
+across passes, so a new commit parses only the files it changed) and on disk
+(`<dir>/<schema version>/<blob>.<kind>`: one-shot commands), where writes are atomic, an
+unreadable or corrupt entry is a miss, never an error, and the entry count is bounded. The schema
+version hashes the schema files, the code of intent/ and the YAML and schema libraries' versions,
+so any change of what a file's result could be starts a new directory (older ones are removed).
+
+This module imports neither ruamel.yaml nor jsonschema: a cached document is plain data whose
+mappings and lists carry positions the way ruamel's do (`.lc`), so the problem locations of
+`build` are the same from either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import pickle
+import sys
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from reconciler.intent.document import Document, expected_kind
+
+log = logging.getLogger("reconciler")
+FORMAT = 1  # bump when the entry layout changes
+MAX_DISK_ENTRIES = 20_000  # about 1 KB each; past this the oldest quarter is removed
+_CODE_FILES = ("build.py", "cache.py", "cron.py", "document.py", "fields.py", "files.py", "problems.py",
+               "schemas.py", "validate.py", "yamlread.py")
+_LIBRARIES = ("ruamel.yaml", "jsonschema")
+
+Position = tuple[int, int]
+ProblemAt = tuple[int, int, str]  # line, column, message (the path is the file's)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file read: the events it charged to the budget, its problems, its schema-valid documents."""
+
+    nodes: int
+    problems: tuple[ProblemAt, ...]
+    documents: tuple[tuple[Any, int, int], ...]  # (data, line, column)
+
+    def at(self, path: str) -> list[Document]:
+        return [Document(path, data, line, column) for data, line, column in self.documents]
+
+
+class ParseCache:
+    """File results by (blob id, kind): `parses` counts the files read, `hits` those found here."""
+
+    def __init__(self, directory: Path | None = None, max_entries: int = MAX_DISK_ENTRIES) -> None:
+        self.root = directory
+        self.max_entries = max_entries
+        self.parses = 0
+        self.hits = 0
+        self._memory: dict[str, FileResult] = {}
+        self._used: dict[str, FileResult] = {}
+        self._version: str | None = None
+        self._written = 0
+
+    @staticmethod
+    def key(blob: str, path: str) -> str:
+        return f"{blob}.{expected_kind(path)}"
+
+    def get(self, key: str) -> FileResult | None:
+        found = self._memory.get(key) or self._used.get(key) or self._load(key)
+        if found is not None:
+            self._used[key] = found
+        return found
+
+    def put(self, key: str, result: FileResult) -> None:
+        self._used[key] = result
+        self._store(key, result)
+
+    def finish(self) -> None:
+        """One analysis is done: memory keeps its entries (and only those); the disk is pruned."""
+        self._memory, self._used = self._used, {}
+        if self._written:
+            self._written = 0
+            self._prune()
+
+    # ---- on disk ---------------------------------------------------------------------------------
+    @property
+    def directory(self) -> Path | None:
+        if self.root is None:
+            return None
+        if self._version is None:
+            self._version = schema_version()
+        return self.root / self._version
+
+    def _load(self, key: str) -> FileResult | None:
+        directory = self.directory
+        if directory is None:
+            return None
+        try:
+            with open(directory / key, "rb") as handle:
+                stored = _PlainUnpickler(io.BytesIO(handle.read())).load()
+            return _decode(stored, key)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:
+            log.debug("parse cache: ignoring the unreadable entry %s (%s)", key, type(exc).__name__)
+            return None
+
+    def _store(self, key: str, result: FileResult) -> None:
+        directory = self.directory
+        encoded = _encode(result, key)
+        if directory is None or encoded is None:
+            return
+        import tempfile  # only when writing
+
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=directory, prefix=".new-", delete=False) as handle:
+                handle.write(pickle.dumps(encoded, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(handle.name, directory / key)
+            self._written += 1
+        except OSError as exc:
+            log.debug("parse cache: cannot write %s (%s)", key, exc.strerror or type(exc).__name__)
+            with contextlib.suppress(OSError, NameError):
+                os.unlink(handle.name)
+
+    def _prune(self) -> None:
+        """Other versions go; past max_entries the oldest entries go (down to three quarters)."""
+        import shutil  # only when writing
+
+        directory = self.directory
+        if directory is None or self.root is None:
+            return
+        with contextlib.suppress(OSError):
+            for other in self.root.iterdir():
+                if other.name != directory.name and other.is_dir():
+                    shutil.rmtree(other, ignore_errors=True)
+            entries = list(os.scandir(directory))
+            if len(entries) <= self.max_entries:
+                return
+            entries.sort(key=lambda entry: entry.stat().st_mtime)
+            for entry in entries[: len(entries) - self.max_entries * 3 // 4]:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def schema_version() -> str:
+    """A hash of everything a file's result depends on: schemas, intent's code, library versions."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256(f"{FORMAT} {sys.version_info[:2]}".encode())
+    for path in [*(here / name for name in _CODE_FILES), *sorted((here / "schema").glob("*.json"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for library in _LIBRARIES:
+        digest.update(_installed(library).encode())
+    return digest.hexdigest()[:16]
+
+
+def _installed(library: str) -> str:
+    """Where the library is installed and when (found without importing it, as importlib.metadata
+    would cost more than the whole cache hit): an upgrade rewrites the file."""
+    try:
+        spec = find_spec(library)
+        origin = spec.origin if spec is not None else None
+        return f"{library} {origin} {os.stat(origin).st_mtime_ns if origin else ''}"
+    except (ImportError, ValueError, OSError):
+        return f"{library} ?"
+
+
+# ---- plain data with positions -----------------------------------------------------------------
+class _Unencodable(Exception):
+    pass
+
+
+def _encode(result: FileResult, key: str) -> tuple[Any, ...] | None:
+    """The result as builtins only (None when a document holds a value they cannot represent)."""
+    try:
+        documents = tuple((_node(data), line, column) for data, line, column in result.documents)
+    except _Unencodable:
+        return None
+    return (FORMAT, key, result.nodes, result.problems, documents)
+
+
+def _node(value: Any) -> tuple[Any, ...]:
+    lc = getattr(value, "lc", None)
+    if isinstance(value, dict):
+        if lc is None:
+            raise _Unencodable
+        items = []
+        for name, child in value.items():
+            if not isinstance(name, str):
+                raise _Unencodable
+            items.append((str(name), _place(lc.key, name), _place(lc.value, name), _node(child)))
+        return (0, lc.line, lc.col, tuple(items))
+    if isinstance(value, list):
+        if lc is None:
+            raise _Unencodable
+        return (1, lc.line, lc.col, tuple((_place(lc.item, i), _node(child)) for i, child in enumerate(value)))
+    return (2, _scalar(value))
+
+
+def _place(lookup: Any, step: str | int) -> Position | None:
+    try:
+        found = lookup(step)
+    except (KeyError, IndexError, TypeError):
+        return None
+    return (int(found[0]), int(found[1])) if found else None
+
+
+def _scalar(value: Any) -> object:
+    if value is None or isinstance(value, bool):
+        return value
+    for plain in (str, int, float):
+        if isinstance(value, plain):
+            return plain(value)
+    raise _Unencodable
+
+
+def _decode(stored: Any, key: str) -> FileResult:
+    form, stored_key, nodes, problems, documents = stored
+    if form != FORMAT or stored_key != key or not isinstance(nodes, int):
+        raise ValueError("another entry")
+    checked = tuple((int(line), int(column), str(message)) for line, column, message in problems)
+    return FileResult(nodes, checked, tuple((_data(node), int(line), int(column)) for node, line, column in documents))
+
+
+def _data(node: tuple[Any, ...]) -> Any:
+    if node[0] == 0:
+        _, line, column, items = node
+        places = _Places(line, column)
+        mapping = _Map()
+        for name, key_at, value_at, child in items:
+            mapping[str(name)] = _data(child)
+            places.keys[name], places.values[name] = key_at, value_at
+        mapping.lc = places
+        return mapping
+    if node[0] == 1:
+        _, line, column, items = node
+        places = _Places(line, column)
+        sequence = _List()
+        for index, (item_at, child) in enumerate(items):
+            sequence.append(_data(child))
+            places.items[index] = item_at
+        sequence.lc = places
+        return sequence
+    if node[0] == 2 and (node[1] is None or isinstance(node[1], str | int | float)):
+        return node[1]
+    raise ValueError("not a node")
+
+
+class _Places:
+    """Positions as ruamel's `.lc` gives them (0-based): the node's own, its keys', values' and items'."""
+
+    def __init__(self, line: int | None, col: int | None) -> None:
+        self.line, self.col = line, col
+        self.keys: dict[str, Position | None] = {}
+        self.values: dict[str, Position | None] = {}
+        self.items: dict[int, Position | None] = {}
+
+    def key(self, name: str) -> Position:
+        return _found(self.keys.get(name))
+
+    def value(self, name: str) -> Position:
+        return _found(self.values.get(name))
+
+    def item(self, index: int) -> Position:
+        return _found(self.items.get(index))
+
+
+def _found(position: Position | None) -> Position:
+    if position is None:
+        raise KeyError("no position")
+    return position
+
+
+class _Map(dict[str, Any]):
+    lc: _Places
+
+
+class _List(list[Any]):
+    lc: _Places
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Builtins only: an entry naming any class or function is refused (a miss)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")

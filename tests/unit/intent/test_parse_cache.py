@@ -1,0 +1,121 @@
+"""The parse cache by blob id: a cached file gives exactly what parsing it gives (problems with their
+locations, the desired state), in memory and from disk; only changed files are parsed again; the
+repository's node budget is charged for cached files; a damaged entry is a miss, never an error."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from fuzz_trees import trees
+from hypothesis import HealthCheck, given, settings
+from intent_cases import binding, snapshot
+
+from reconciler.intent import ParseCache, analyse, check
+from reconciler.intent.cache import schema_version
+from reconciler.intent.yamlread import MAX_NODES, MAX_REPOSITORY_NODES
+from reconciler.model import Snapshot, blob_id
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trees())
+def test_a_cached_file_gives_what_parsing_it_gives(files: dict[str, bytes]) -> None:
+    snap = Snapshot("repo", "c0ffee", files=files)
+    expected = analyse(snap)
+    with tempfile.TemporaryDirectory() as tmp:
+        cold = ParseCache(Path(tmp))
+        assert analyse(snap, cold) == expected
+        assert analyse(snap, cold) == expected  # from memory
+        warm = ParseCache(Path(tmp))
+        assert analyse(snap, warm) == expected  # from disk
+        assert warm.parses <= cold.parses
+
+
+def test_a_new_commit_parses_only_the_files_it_changed(tmp_path: Path) -> None:
+    files = {f"bindings/p{i}.yaml": binding(f"p{i}-image", f"p{i}") for i in range(20)}
+    cache = ParseCache(tmp_path)
+    check(snapshot(files), cache)
+    assert (cache.parses, cache.hits) == (21, 0)  # 20 bindings and the policy
+    files["bindings/p7.yaml"] = binding("p7-image", "p7", extra="  stage: 1\n")
+    assert check(snapshot(files), cache) == []
+    assert (cache.parses, cache.hits) == (22, 20)
+    one_shot = ParseCache(tmp_path)  # another process: the disk holds both versions of p7.yaml
+    assert check(snapshot(files), one_shot) == [] and (one_shot.parses, one_shot.hits) == (0, 21)
+
+
+def test_problems_across_files_are_located_from_cached_documents(tmp_path: Path) -> None:
+    first = {"bindings/a.yaml": binding("same", "worker")}
+    check(snapshot(first), ParseCache(tmp_path))  # a.yaml now on disk
+    both = {**first, "bindings/b.yaml": "# the same name again\n" + binding("same", "canary")}
+    cache = ParseCache(tmp_path)
+    assert check(snapshot(both), cache) == check(snapshot(both))
+    assert cache.hits == 2 and cache.parses == 1
+    assert any(p.startswith("bindings/b.yaml:5:9: duplicate binding name 'same'") for p in check(snapshot(both)))
+
+
+def test_the_same_content_is_a_policy_or_a_binding_by_its_path(tmp_path: Path) -> None:
+    text = binding()
+    cache = ParseCache(tmp_path)
+    assert check(snapshot({"bindings/a.yaml": text}), cache) == []
+    misplaced = Snapshot("repo", "", files={"layering.yaml": text.encode()})
+    assert check(misplaced, cache) == check(misplaced) != []
+
+
+def test_cached_files_are_charged_to_the_repository_node_budget(tmp_path: Path) -> None:
+    per_file = MAX_NODES - 100
+    count = MAX_REPOSITORY_NODES // per_file + 2
+    files = {f"bindings/f{i}.yaml": "a: [" + "1," * per_file + "]\n" for i in range(count)}
+    expected = check(snapshot(files, policy=None))
+    cache = ParseCache(tmp_path)
+    assert check(snapshot(files, policy=None), cache) == expected
+    assert check(snapshot(files, policy=None), ParseCache(tmp_path)) == expected
+    over = [p for p in expected if "YAML nodes in the repository" in p]
+    assert over and len(over) < len(files)
+
+
+def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
+    files = {"bindings/a.yaml": binding()}
+    check(snapshot(files), ParseCache(tmp_path))
+    entries = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(entries) == 2
+    for number, entry in enumerate(entries):
+        entry.write_bytes(b"\x80\x05garbage" if number else b"")
+    cache = ParseCache(tmp_path)
+    assert check(snapshot(files), cache) == [] and (cache.parses, cache.hits) == (2, 0)
+    assert ParseCache(tmp_path).get(ParseCache.key(blob_id(binding().encode()), "bindings/a.yaml")) is not None
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only directory")
+def test_an_unwritable_directory_only_costs_the_cache(tmp_path: Path) -> None:
+    tmp_path.chmod(0o500)
+    try:
+        cache = ParseCache(tmp_path / "parsed")
+        assert check(snapshot({"bindings/a.yaml": binding()}), cache) == []
+    finally:
+        tmp_path.chmod(0o700)
+
+
+def test_another_schema_version_is_removed_and_the_entries_are_bounded(tmp_path: Path) -> None:
+    stale = tmp_path / "0123456789abcdef"
+    stale.mkdir()
+    (stale / "entry").write_bytes(b"old")
+    cache = ParseCache(tmp_path, max_entries=8)
+    files = {f"bindings/p{i}.yaml": binding(f"p{i}-image", f"p{i}") for i in range(20)}
+    check(snapshot(files), cache)
+    assert [p.name for p in tmp_path.iterdir()] == [schema_version()]
+    assert len(list((tmp_path / schema_version()).iterdir())) <= 8
+
+
+def test_a_policy_change_locates_problems_in_cached_bindings(tmp_path: Path) -> None:
+    files = {"bindings/a.yaml": "# worker\n" + binding(extra="  window: nightly\n")}
+    policy = ("apiVersion: layering.gitops.dev/v1alpha1\nkind: LayeringPolicy\nmetadata:\n  name: default\n"
+              "spec:\n  registries: [registry.example.com/]\n")
+    cache = ParseCache(tmp_path)
+    check(snapshot(files), cache)
+    expected = check(snapshot(files, policy))
+    assert check(snapshot(files, policy), ParseCache(tmp_path)) == expected
+    assert [p.split(": ")[0] for p in expected] == ["bindings/a.yaml:8:15", "bindings/a.yaml:9:11"]
