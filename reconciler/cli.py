@@ -392,7 +392,7 @@ class Target:
 
 @contextlib.contextmanager
 def _cluster(args: argparse.Namespace) -> Iterator[Target]:
-    from reconciler.cluster import Cluster  # the kubernetes client takes a second to import
+    from reconciler.cluster import Cluster  # imported by the commands that reach a cluster
 
     if not args.sim:
         with Cluster.connect(args.kubeconfig, args.context, namespace=args.namespace) as cluster:
