@@ -8,6 +8,7 @@ newlines; text is never read as markup.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 import unicodedata
 from collections.abc import Iterable
@@ -22,9 +23,15 @@ def cell_len(text: str) -> int:
     """Terminal columns of one line: wide East Asian characters take two, combining marks none."""
     if text.isascii():
         return len(text)
+    return _wide_len(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a table repeats its images and arrows in every row
+def _wide_len(text: str) -> int:
     return sum(_char_width(c) for c in text)
 
 
+@functools.lru_cache(maxsize=1024)
 def _char_width(char: str) -> int:
     if unicodedata.combining(char):
         return 0

@@ -123,11 +123,12 @@ def _starts(
 ) -> tuple[list[Standing], list[Action]]:
     result: list[Standing] = []
     writes: list[Action] = []
+    others = gates.others_of(standings, ctx.live)
     for s in standings:
         if not s.needs_write:
             result.append(s)
             continue
-        gate = gates.start_gate(s, standings, plan, ctx.live, windows, paused_by_us)
+        gate = gates.start_gate(s, others, plan, ctx.live, windows, paused_by_us)
         if gate is not None:
             result.append(replace(s, reason=gate.reason))
             continue

@@ -34,9 +34,29 @@ class Gate:
     opens_at: float | None = None  # when the pool's window opens next (window gates only)
 
 
+@dataclass(frozen=True)
+class Others:
+    """What the other pools' standings say about starts, gathered once per decision: those that reach a
+    pool and halt the rollout, and per stage the first unfinished one below it (in decision order)."""
+
+    halting: tuple[Standing, ...]
+    unfinished_below: dict[int, Standing]
+
+
+def others_of(standings: Sequence[Standing], live: LiveState) -> Others:
+    ordered = [s for s in standings if reaches_a_pool(s, live)]
+    unfinished = [s for s in ordered if s.phase is not Phase.DONE]
+    below: dict[int, Standing] = {}
+    for stage in {s.target.stage for s in standings}:
+        first = next((s for s in unfinished if s.target.stage < stage), None)
+        if first is not None:
+            below[stage] = first
+    return Others(tuple(s for s in ordered if s.phase in HALTING_PHASES), below)
+
+
 def start_gate(
     standing: Standing,
-    others: Sequence[Standing],
+    others: Others,
     plan: Plan,
     live: LiveState,
     windows: Mapping[str, WindowStatus],
@@ -44,13 +64,12 @@ def start_gate(
 ) -> Gate | None:
     """None when the change of `standing` may be written now."""
     target = standing.target
-    ordered = [o for o in others if reaches_a_pool(o, live)]
     staged = reaches_a_pool(standing, live)
     checks = (
         _preflight(plan),
         _no_write(standing),
-        _halted(standing, ordered) if staged else None,
-        _lower_stages(standing, ordered) if staged else None,
+        _halted(standing, others.halting) if staged else None,
+        _lower_stages(standing, others) if staged else None,
         _pool_health(standing, live, paused_by_us),
     )
     for gate in checks:
@@ -78,26 +97,21 @@ def _no_write(standing: Standing) -> Gate | None:
     return None
 
 
-def _halted(standing: Standing, others: Sequence[Standing]) -> Gate | None:
+def _halted(standing: Standing, halting: Sequence[Standing]) -> Gate | None:
     stage = standing.target.stage
-    for other in others:
-        if (
-            other.target.pool != standing.target.pool
-            and other.target.stage <= stage
-            and other.phase in HALTING_PHASES
-        ):
+    for other in halting:
+        if other.target.pool != standing.target.pool and other.target.stage <= stage:
             who = f"{other.target.pool} (stage {other.target.stage})"
             return Gate(f"halted: {who} is {other.phase.value}")
     return None
 
 
-def _lower_stages(standing: Standing, others: Sequence[Standing]) -> Gate | None:
-    stage = standing.target.stage
-    for other in others:
-        if other.target.stage < stage and other.phase is not Phase.DONE:
-            state = f"{other.target.pool} is {other.phase.value} ({other.reason})"
-            return Gate(f"waiting for stage {other.target.stage}: {state}")
-    return None
+def _lower_stages(standing: Standing, others: Others) -> Gate | None:
+    other = others.unfinished_below.get(standing.target.stage)
+    if other is None:
+        return None
+    state = f"{other.target.pool} is {other.phase.value} ({other.reason})"
+    return Gate(f"waiting for stage {other.target.stage}: {state}")
 
 
 def _pool_health(standing: Standing, live: LiveState, paused_by_us: Sequence[str]) -> Gate | None:

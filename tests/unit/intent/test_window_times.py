@@ -26,7 +26,9 @@ def walked(window: Window, now: float) -> WindowTimes:
     fire = trigger.get_next_fire_time(None, moment - length + timedelta(seconds=1))
     while fire is not None and fire <= moment:
         end = fire + length
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        # step in UTC: aware datetimes of one zone add and compare by wall clock, so in the hour a
+        # DST change repeats, `fire + 1 s` would lead back to an earlier firing, for ever
+        fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + timedelta(seconds=1))
     if end is not None:
         return WindowTimes(True, None, end.timestamp())
     upcoming = trigger.get_next_fire_time(None, moment)
@@ -43,6 +45,12 @@ def walked(window: Window, now: float) -> WindowTimes:
 def test_agrees_with_walking_every_firing(schedule: str, zone: str, duration: int, now: int) -> None:
     window = Window("w", normalize_crontab(schedule), duration, zone)
     assert window_times(window, float(now)) == walked(window, float(now))
+
+
+def test_agrees_across_the_repeated_hour_of_a_dst_change() -> None:
+    """Found by the property above: 2024-11-03 repeats 01:00-02:00 in New York."""
+    window = Window("w", normalize_crontab("*/7 * * * *"), 2 * 86400, "America/New_York")
+    assert window_times(window, 1730767405.0) == walked(window, 1730767405.0)
 
 
 def test_exact_edges_of_an_opening() -> None:
