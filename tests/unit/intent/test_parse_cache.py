@@ -8,7 +8,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import pytest
 from fuzz_trees import trees
 from hypothesis import HealthCheck, given, settings
 from intent_cases import binding, snapshot
@@ -89,14 +88,14 @@ def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     assert ParseCache(tmp_path).get(ParseCache.key(blob_id(binding().encode()), "bindings/a.yaml")) is not None
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only directory")
 def test_an_unwritable_directory_only_costs_the_cache(tmp_path: Path) -> None:
-    tmp_path.chmod(0o500)
-    try:
-        cache = ParseCache(tmp_path / "parsed")
-        assert check(snapshot({"bindings/a.yaml": binding()}), cache) == []
-    finally:
-        tmp_path.chmod(0o700)
+    """The cache directory cannot be created (a file is in its way: root cannot write there either)."""
+    blocker = tmp_path / "parsed"
+    blocker.write_text("not a directory")
+    cache = ParseCache(blocker / "cache")
+    assert check(snapshot({"bindings/a.yaml": binding()}), cache) == []
+    assert check(snapshot({"bindings/a.yaml": binding()}), cache) == []
+    assert blocker.read_text() == "not a directory"
 
 
 def test_another_schema_version_is_removed_and_the_entries_are_bounded(tmp_path: Path) -> None:
