@@ -26,6 +26,7 @@ from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, precompile
 
 MCS = "/apis/machineconfiguration.openshift.io/v1/machineconfigs"
 SAMPLES = 50
+OURS = "app.kubernetes.io%2Fmanaged-by%3Dlayering-reconciler"  # the label selector of our MachineConfigs
 LATENCY_POOL = "latency"  # a pool of its own that no binding names
 
 
@@ -67,7 +68,10 @@ def write_latency(kubeconfig: Path) -> float:
 def ours(kubeconfig: Path) -> int:
     host, token = _plain_endpoint(kubeconfig)
     conn = http.client.HTTPConnection(host, timeout=30)
-    listed = _request(conn, token, "GET", f"{MCS}?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dlayering-reconciler")
+    try:
+        listed = _request(conn, token, "GET", f"{MCS}?labelSelector={OURS}")
+    finally:
+        conn.close()
     return len(listed["items"])
 
 
