@@ -92,11 +92,16 @@ class Reconciler:
     _progress_saved_at: float = field(default=float("-inf"), init=False, repr=False, compare=False)
 
     def read(self) -> tuple[DesiredState, LiveState, Plan]:
-        """Repository and cluster, read fresh. Raises before anything is written."""
-        snapshot = self.source.snapshot(self.ref)  # with --verify, an untrusted commit raises here
-        desired = self._load(snapshot)
-        # the image checks need the architectures of every pool's nodes, not only of unsettled pools
-        live = self.cluster.read_live(self.clock(), self.every_node or self.images is not None)
+        """Repository and cluster, read fresh and side by side (the API server answers while git
+        runs). Raises before anything is written; a repository problem before a cluster one."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="read-cluster") as reader:
+            # the image checks need the architectures of every pool's nodes, not only of unsettled pools
+            live_read = reader.submit(self.cluster.read_live, self.clock(), self.every_node or self.images is not None)
+            snapshot = self.source.snapshot(self.ref)  # with --verify, an untrusted commit raises here
+            desired = self._load(snapshot)
+            live = live_read.result()
         plan = make_plan(desired, live, self._inspect(desired, live), self.allow_stale_base)
         return desired, live, replace(plan, verification=snapshot.verification)
 
