@@ -136,17 +136,14 @@ def _starts(
         writes.append(s.target.action)
         record = _intent(s.target, s.record, ctx)
         result.append(replace(s, record=record, phase=Phase.WAITING, reason=f"{NEXT}{_next_write(s.target.action)}"))
-    writes.sort(key=lambda a: (_stage_of(a, result), a.pool))
+    stages = {s.target.pool: s.target.stage for s in result}
+    writes.sort(key=lambda a: (stages[a.pool], a.pool))
     return result, writes
 
 
 def _next_write(action: Action) -> str:
     verb = "delete" if action.kind is ActionKind.DELETE else "write"
     return f"{verb} MachineConfig/{action.mc_name}"
-
-
-def _stage_of(action: Action, standings: Sequence[Standing]) -> int:
-    return next(s.target.stage for s in standings if s.target.pool == action.pool)
 
 
 def _intent(target: PoolTarget, old: PoolRecord | None, ctx: Context) -> PoolRecord:
