@@ -8,10 +8,11 @@ cluster ───────────────────────▶
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 API_GROUP = "layering.gitops.dev"
 API_VERSION = f"{API_GROUP}/v1alpha1"
@@ -231,12 +232,20 @@ class RoleIndex:
 
     def __init__(self, mcs: Iterable[MachineConfigInfo]) -> None:
         self._by_role: dict[str, list[MachineConfigInfo]] = {}
+        self._ordered: dict[tuple[tuple[str, ...], Callable[..., Any]], tuple[MachineConfigInfo, ...]] = {}
         for mc in mcs:
             if mc.role is not None:
                 self._by_role.setdefault(mc.role, []).append(mc)
 
     def of_roles(self, roles: Iterable[str]) -> list[MachineConfigInfo]:
         return [mc for role in dict.fromkeys(roles) for mc in self._by_role.get(role, ())]
+
+    def ordered(self, roles: tuple[str, ...], key: Callable[[MachineConfigInfo], Any]) -> tuple[MachineConfigInfo, ...]:
+        """The MCs of these roles sorted by `key`, sorted once per roles (pools share their roles' MCs)."""
+        found = self._ordered.get((roles, key))
+        if found is None:
+            found = self._ordered[(roles, key)] = tuple(sorted(self.of_roles(roles), key=key))
+        return found
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ def render_key(mc: MachineConfigInfo) -> tuple[int, str]:
     return (0 if mc.role == WORKER_ROLE else 1, mc.name)
 
 
-def selected(pool: PoolState, mcs: MachineConfigs) -> list[MachineConfigInfo]:
+def selected(pool: PoolState, mcs: MachineConfigs) -> tuple[MachineConfigInfo, ...]:
     """The MCs the pool renders, in render order."""
     index = mcs if isinstance(mcs, RoleIndex) else RoleIndex(mcs)
-    return sorted(index.of_roles(pool.roles), key=render_key)
+    return index.ordered(pool.roles, render_key)
 
 
 def winner(pool: PoolState, mcs: MachineConfigs) -> MachineConfigInfo | None:
