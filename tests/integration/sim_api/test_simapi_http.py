@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import struct
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -229,3 +231,15 @@ def test_listing_many_nodes_reuses_cached_encodings(server: ApiServer, store: St
     _, second = request(server, "GET", "/api/v1/nodes")
     changed = next(i for i in second["items"] if i["metadata"]["name"] == "extra-000")
     assert changed["metadata"]["labels"]["changed"] == "yes"  # a new version is never served stale
+
+
+def test_a_client_that_resets_its_connection_leaves_no_traceback(
+        server: ApiServer, capfd: pytest.CaptureFixture[str]) -> None:
+    host, port = urlsplit(server.url).netloc.split(":")
+    for _ in range(5):  # the reset lands either while the request is read or while the answer is written
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(f"GET {MCS} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
+    assert request(server, "GET", MCS)[0] == 200  # still serving
+    time.sleep(0.2)  # the handler threads finish
+    assert "Traceback" not in capfd.readouterr().err
