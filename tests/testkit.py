@@ -85,6 +85,10 @@ class CrashingCluster:
     writes: list[str] = field(default_factory=list)
     count: int = 0
 
+    @property
+    def namespace(self) -> str:
+        return self.inner.namespace
+
     def read_live(self, now: float, every_node: bool = True) -> LiveState:
         return self.inner.read_live(now, every_node)
 

@@ -44,6 +44,10 @@ class Cluster:
     def host(self) -> str:
         return self._api.host
 
+    @property
+    def namespace(self) -> str:
+        return self._api.namespace
+
     # ---- reading ---------------------------------------------------------------------------
     def read_live(self, now: float, every_node: bool = True) -> LiveState:
         """every_node False: nodes only of the pools not settled (all a decision needs): an idle cluster

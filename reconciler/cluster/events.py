@@ -99,7 +99,7 @@ def record_event(api: KubeApi, kind: str, name: str, reason: str, message: str, 
         try:
             create()
         except NotFound:  # our namespace does not exist yet (run outside a deploy/ install)
-            if namespace is not None:
+            if namespace not in (None, api.namespace):
                 raise
             ensure_namespace(api)
             create()

@@ -15,6 +15,11 @@ from reconciler.model import DesiredMachineConfig, LiveState
 
 
 class ClusterPort(Protocol):
+    @property
+    def namespace(self) -> str:
+        """Where the reconciler's own objects live: its state ConfigMap, its Lease, its Events."""
+        ...
+
     def read_live(self, now: float, every_node: bool = True) -> LiveState:
         """MachineConfigs, pools and the base image, read fresh (or from a watch cache that is kept
         current); nodes of the pools not settled, or of every pool with every_node; `now` stamps it."""

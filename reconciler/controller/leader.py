@@ -204,6 +204,10 @@ class LeaderCluster:
     def __init__(self, inner: ClusterPort, elector: LeaderElector) -> None:
         self.inner, self.elector = inner, elector
 
+    @property
+    def namespace(self) -> str:
+        return self.inner.namespace
+
     def read_live(self, now: float, every_node: bool = True) -> LiveState:
         return self.inner.read_live(now, every_node)
 

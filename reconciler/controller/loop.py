@@ -41,8 +41,7 @@ JOB_ID = "reconcile"
 JITTER = 0.1
 FOLLOW_SECONDS = 3.0  # while a rollout is under way, the next pass comes this soon (as `sync --wait`)
 RELEASE_WAIT = 30.0  # on SIGTERM, how long the Lease is kept for the pass that is still writing
-REFUSAL_SUBJECT = ("ConfigMap", "layering-reconciler-state")  # the reconciler's own state object …
-REFUSAL_NAMESPACE = "layering-reconciler"  # … in its namespace
+REFUSAL_SUBJECT = ("ConfigMap", "layering-reconciler-state")  # the reconciler's own state object
 
 
 @dataclass
@@ -159,7 +158,7 @@ class Loop:
         if exc.commit != self.last_refused:
             self.last_refused = exc.commit
             self.reconciler.cluster.record_event(*REFUSAL_SUBJECT, "LayeringCommitRefused", str(exc),
-                                                 "Warning", namespace=REFUSAL_NAMESPACE)
+                                                 "Warning", namespace=self.reconciler.cluster.namespace)
 
     def backoff(self) -> float:
         """The wait after the n-th failed pass in a row: it starts at FIRST_RETRY (or the interval when

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from signing import Signers
 from testkit import HOTFIX1, HOTFIX2
 
 from mcosim.resources import EVENTS
+from reconciler.cluster import Cluster
 from reconciler.controller.loop import JOB_ID, Loop
 from reconciler.source import GitSource, Verifier
 
@@ -65,3 +67,20 @@ def test_unsigned_commit_on_top_of_a_signed_one_is_refused_on_every_pass(
                                            "namespace": "layering-reconciler", "apiVersion": "v1"}
     mc = world.mc(MC)
     assert mc is not None and mc["spec"]["osImageURL"] == HOTFIX1  # nothing changed in the cluster
+
+
+def test_the_refusal_event_goes_to_the_namespace_the_reconciler_runs_in(
+        world: World, signers: Signers, tmp_path: Path) -> None:
+    world.repo.write("bindings/worker.yaml", binding_yaml("worker-hotfix", "worker", HOTFIX1))
+    unsigned = world.repo.commit("Bind worker, unsigned")
+    kubeconfig = world.sim.write_kubeconfig(tmp_path / "kubeconfig")
+    with Cluster.connect(str(kubeconfig), namespace="platform-gitops") as cluster:
+        loop = _loop(world, signers)
+        loop.reconciler.cluster = cluster
+        loop.tick()
+        cluster.flush_events()
+    events = _refusal_events(world)
+    assert len(events) == 1 and unsigned in str(events[0]["message"])
+    assert events[0]["metadata"]["namespace"] == "platform-gitops"
+    assert events[0]["involvedObject"]["namespace"] == "platform-gitops"
+    assert world.mc(MC) is None
