@@ -28,7 +28,7 @@ from reconciler.intent import load_desired
 from reconciler.ourmc import for_binding
 from reconciler.source import GitSource
 
-REPEATS = 3
+REPEATS = 5
 
 
 def manifests(repo: Path, cache: Path, out: Path) -> Path:
