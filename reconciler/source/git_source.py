@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -25,7 +25,7 @@ from reconciler.model import Snapshot, Verification
 from reconciler.source.gitcmd import GitFailure, SshOptions, auth_env, describe_fetch_failure, git_env, run_git
 from reconciler.source.layout import default_cache_dir
 from reconciler.source.repository import NotARepository, Repository, open_repository
-from reconciler.source.tree import read_commit_files
+from reconciler.source.tree import BlobReader, read_blobs_in, read_commit_files
 from reconciler.source.urls import cache_key, is_url, redact, redact_text
 from reconciler.source.verify import Verifier
 
@@ -251,11 +251,26 @@ class GitSource:
         if self._last_read is not None and self._last_read.commit == sha:
             return self._last_read
         try:
-            files, blobs, problems = read_commit_files(repo.git_dir, sha)
+            files, blobs, problems = read_commit_files(repo.git_dir, sha, self._blob_reader(repo, sha))
         except _READ_ERRORS as exc:
             raise _Corrupt(f"cannot read commit {sha}: {self._clean(str(exc))}") from None
         self._last_read = Snapshot(repo=self.display, commit=sha, files=files, problems=tuple(problems), blobs=blobs)
         return self._last_read
+
+    def _blob_reader(self, repo: Repository, sha: str) -> BlobReader:
+        """Contents read after the snapshot (those the parse cache lacks): under the cache entry's lock
+        for a clone; a failure is a SourceError, and the next snapshot lists the commit again."""
+        read = read_blobs_in(repo.git_dir)
+
+        def read_locked(ids: Collection[str]) -> dict[str, bytes]:
+            try:
+                with self._locked_entry() if is_url(self.source) else contextlib.nullcontext():
+                    return read(ids)
+            except _READ_ERRORS as exc:
+                self._last_read = None
+                raise SourceError(f"{self.display}: cannot read commit {sha}: {self._clean(str(exc))}") from None
+
+        return read_locked
 
     def _git(self, args: list[str], repo: Repository | None) -> str:
         cwd = Path(repo.git_dir) if repo is not None else None
