@@ -22,7 +22,15 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from reconciler.errors import SourceError
 from reconciler.model import Snapshot, Verification
-from reconciler.source.gitcmd import GitFailure, SshOptions, auth_env, describe_fetch_failure, git_env, run_git
+from reconciler.source.gitcmd import (
+    BackgroundGit,
+    GitFailure,
+    SshOptions,
+    auth_env,
+    describe_fetch_failure,
+    git_env,
+    run_git,
+)
 from reconciler.source.layout import default_cache_dir
 from reconciler.source.repository import NotARepository, Repository, open_repository
 from reconciler.source.tree import BlobReader, read_blobs_in, read_commit_files
@@ -83,30 +91,39 @@ class GitSource:
         if not path.exists():
             raise SourceError(f"{self.display}: no such directory (and not a git URL)")
         try:
-            repo = open_repository(path)
+            repo = open_repository(path, resolve_head=ref is None)
         except NotARepository:
             raise SourceError(
                 f"{self.display}: not a git repository (use `reconciler validate PATH` for a plain directory)"
             ) from None
-        sha = self._resolve(repo, ref or "HEAD", default=ref is None)
-        if ref is None:
-            self._warn_uncommitted(repo, sha)
-        verification = self._verify(repo, ref, sha)
+        dirty = self._start_dirty_check(repo) if ref is None else None
+        sha = repo.head if ref is None else None
         try:
-            return replace(self._read(repo, sha), verification=verification)
-        except _Corrupt as exc:
-            raise SourceError(f"{self.display}: cannot read commit {sha}: {exc}") from None
+            sha = sha or self._resolve(repo, ref or "HEAD", default=ref is None)
+            verification = self._verify(repo, ref, sha)
+            try:
+                return replace(self._read(repo, sha), verification=verification)
+            except _Corrupt as exc:
+                raise SourceError(f"{self.display}: cannot read commit {sha}: {exc}") from None
+        finally:
+            if dirty is not None:
+                self._warn_uncommitted(dirty, sha)
 
-    def _warn_uncommitted(self, repo: Repository, sha: str) -> None:
-        """One warning per source when bindings files differ from the commit that is read."""
+    def _start_dirty_check(self, repo: Repository) -> BackgroundGit | None:
+        """`git status` of the bindings files, run while the commit is read (None: no check needed)."""
         if self._warned_dirty or repo.bare:
-            return
+            return None
         args = ["status", "--porcelain", "--untracked-files=all", "--", "layering.yaml", "bindings"]
+        return BackgroundGit(args, Path(str(repo.working_tree_dir)), git_env())
+
+    def _warn_uncommitted(self, dirty: BackgroundGit, sha: str | None) -> None:
+        """One warning per source when bindings files differ from the commit that is read (once HEAD
+        named one)."""
         try:
-            dirty = run_git(args, Path(str(repo.working_tree_dir)), git_env()) != ""
+            changed = dirty.output() != ""
         except GitFailure:
             return
-        if dirty:
+        if changed and sha:
             self._warned_dirty = True
             log.warning("%s: uncommitted changes to bindings files are not planned; using commit %s "
                         "(commit them, or run `reconciler validate` to check the working tree)",
