@@ -41,7 +41,7 @@ from reconciler.model import DesiredState
 log = logging.getLogger("reconciler")
 FORMAT = 2  # bump when the entry layout changes
 MAX_DISK_ENTRIES = 20_000  # about 1 KB each; past this the oldest quarter is removed
-MAX_COMMIT_ENTRIES = 8  # about 150 bytes a binding each; past this the oldest go
+MAX_COMMIT_ENTRIES = 8  # about 200 bytes a binding each; past this the oldest go
 COMMIT_SUFFIX = ".commit"
 _CODE_FILES = ("build.py", "cache.py", "cron.py", "document.py", "fields.py", "files.py", "problems.py",
                "schemas.py", "validate.py", "yamlread.py")
@@ -180,7 +180,8 @@ class ParseCache:
                 os.unlink(handle.name)
 
     def _prune(self) -> None:
-        """Other versions go; past max_entries the oldest entries go (down to three quarters)."""
+        """Other versions go; past max_entries the oldest file entries go (down to three quarters), past
+        MAX_COMMIT_ENTRIES the oldest analyses."""
         import shutil  # only when writing
 
         directory = self.directory
@@ -193,10 +194,10 @@ class ParseCache:
             entries = list(os.scandir(directory))
             analyses = [entry for entry in entries if entry.name.endswith(COMMIT_SUFFIX)]
             files = [entry for entry in entries if not entry.name.endswith(COMMIT_SUFFIX)]
-            for entries, bound, keep in ((analyses, MAX_COMMIT_ENTRIES, MAX_COMMIT_ENTRIES),
-                                         (files, self.max_entries, self.max_entries * 3 // 4)):
-                if len(entries) > bound:
-                    _remove_oldest(entries, len(entries) - keep)
+            for kind, bound, keep in ((analyses, MAX_COMMIT_ENTRIES, MAX_COMMIT_ENTRIES),
+                                      (files, self.max_entries, self.max_entries * 3 // 4)):
+                if len(kind) > bound:
+                    _remove_oldest(kind, len(kind) - keep)
 
 
 def _remove_oldest(entries: list[os.DirEntry[str]], count: int) -> None:
@@ -207,7 +208,7 @@ def _remove_oldest(entries: list[os.DirEntry[str]], count: int) -> None:
 
 
 def schema_version() -> str:
-    """A hash of everything a file's result depends on: schemas, intent's code, library versions."""
+    """A hash of everything a result depends on: schemas, intent's and model's code, library versions."""
     here = Path(__file__).parent
     digest = hashlib.sha256(f"{FORMAT} {sys.version_info[:2]}".encode())
     code = [*(here / name for name in _CODE_FILES), Path(str(model.__file__))]

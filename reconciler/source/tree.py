@@ -102,8 +102,28 @@ def read_commit_files(git_dir: Path, sha: str, read_blobs: BlobReader | None = N
 
 
 def read_blobs_in(git_dir: Path) -> BlobReader:
-    """Reads blobs of the repository at `git_dir` in one `git cat-file --batch` (GitFailure, ValueError)."""
-    return lambda ids: _Tree(git_dir, "").contents(set(ids))
+    """A reader of the blobs of the repository at `git_dir`."""
+    return lambda ids: read_blobs(git_dir, ids)
+
+
+def read_blobs(git_dir: Path, ids: Collection[str]) -> dict[str, bytes]:
+    """The contents of blobs, read in one `git cat-file --batch` (GitFailure, or ValueError on output
+    that is cut short)."""
+    if not ids:
+        return {}
+    ordered = sorted(ids)
+    out = git_output(["cat-file", "--batch"], git_dir, git_env(), ("\n".join(ordered) + "\n").encode())
+    found: dict[str, bytes] = {}
+    position = 0
+    for object_id in ordered:
+        newline = out.index(b"\n", position)
+        header = out[position:newline].split()
+        if len(header) != 3 or header[0].decode() != object_id:
+            raise GitFailure(f"cannot read object {object_id}: {out[position:newline].decode(errors='replace')}")
+        size = int(header[2])
+        found[object_id] = out[newline + 1 : newline + 1 + size]
+        position = newline + 2 + size
+    return found
 
 
 class _Tree:
@@ -131,21 +151,7 @@ class _Tree:
         return found[0] if found else None
 
     def contents(self, ids: set[str]) -> dict[str, bytes]:
-        if not ids:
-            return {}
-        ordered = sorted(ids)
-        out = self._git(["cat-file", "--batch"], ("\n".join(ordered) + "\n").encode())
-        found: dict[str, bytes] = {}
-        position = 0
-        for object_id in ordered:
-            newline = out.index(b"\n", position)
-            header = out[position:newline].split()
-            if len(header) != 3 or header[0].decode() != object_id:
-                raise GitFailure(f"cannot read object {object_id}: {out[position:newline].decode(errors='replace')}")
-            size = int(header[2])
-            found[object_id] = out[newline + 1 : newline + 1 + size]
-            position = newline + 2 + size
-        return found
+        return read_blobs(self.git_dir, ids)
 
     def target(self, entry: _Entry) -> _Entry:
         """The entry holding the file's content (a symlink followed), refused when it is too large."""
