@@ -8,7 +8,8 @@ cluster ───────────────────────▶
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from abc import abstractmethod
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -70,20 +71,35 @@ class Verification:
         return ", ".join(f"{s.subject} signed by {s.signer} ({s.key})" for s in self.signatures)
 
 
+class FilesOnDemand(Mapping[str, bytes]):
+    """Files whose paths (and blob ids) are known up front and whose contents are read when asked:
+    a commit's, from git. `load` reads many in one go; a single lookup reads one."""
+
+    @abstractmethod
+    def load(self, paths: Collection[str]) -> dict[str, bytes]:
+        """The contents of `paths` (each read at most once); the source's error when it cannot read them."""
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The bindings files of one commit: what source/ hands to intent/."""
 
     repo: str  # the source as the user gave it, credentials removed
     commit: str  # full hex sha ("" for an uncommitted working directory)
-    files: dict[str, bytes] = field(default_factory=dict)  # repo-relative POSIX path -> content
+    files: Mapping[str, bytes] = field(default_factory=dict)  # repo-relative POSIX path -> content
     problems: tuple[str, ...] = ()  # files refused while reading (symlink out of the repo, too large)
     verification: Verification | None = None  # the signatures checked (None: --verify none)
-    blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of its content (parse cache key)
+    blobs: Mapping[str, str] = field(default_factory=dict)  # path -> git blob id of its content (parse cache key)
 
     def blob(self, path: str) -> str:
         """The git blob id of a file's content (computed as git does when the source did not say)."""
         return self.blobs.get(path) or blob_id(self.files[path])
+
+    def read(self, paths: Collection[str]) -> dict[str, bytes]:
+        """The contents of `paths`, in one read when the files are read on demand."""
+        if isinstance(self.files, FilesOnDemand):
+            return self.files.load(paths)
+        return {path: self.files[path] for path in paths}
 
 
 def blob_id(content: bytes) -> str:

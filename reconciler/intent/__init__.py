@@ -5,11 +5,16 @@ check(snapshot) -> list[str]             every problem, sorted by file and line;
 analyse(snapshot) -> (problems, DesiredState)   both at once (the state is only usable without problems)
 summary(snapshot, desired) -> str        what was found: "2 bindings in 1 file, policy from layering.yaml"
 
-Each takes an optional ParseCache: a file whose blob was read before (in this process, or on disk)
-is not parsed or schema-checked again, and then neither ruamel.yaml nor jsonschema is imported.
+Each takes an optional ParseCache: a commit whose files were all analysed together before is not
+analysed again; else a file whose blob was read before (in this process, or on disk) is not parsed
+or schema-checked again, nor is its content read (a commit's contents are read on demand), and then
+neither ruamel.yaml nor jsonschema is imported.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
 
 from reconciler.errors import InvalidInput
 from reconciler.intent.build import build
@@ -58,35 +63,56 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _analyse(snapshot: Snapshot, cache: ParseCache | None) -> tuple[list[str], DesiredState]:
+    inputs = sorted(p for p in snapshot.files if _is_input(p))
+    if cache is None:
+        return _analyse_files(snapshot, inputs, {}, None)
+    blobs = {path: snapshot.blob(path) for path in inputs}
+    key = ParseCache.analysis_key(blobs, snapshot.problems)
+    known = cache.get_analysis(key, len(inputs))
+    if known is not None:
+        problems, desired = known
+        return problems, replace(desired, repo=snapshot.repo, commit=snapshot.commit)
+    keys = {path: ParseCache.key(blob, path) for path, blob in blobs.items()}
+    problems, desired = _analyse_files(snapshot, inputs, keys, cache)
+    cache.put_analysis(key, problems, desired)
+    cache.finish()
+    return problems, desired
+
+
+def _analyse_files(snapshot: Snapshot, inputs: list[str], keys: Mapping[str, str],
+                   cache: ParseCache | None) -> tuple[list[str], DesiredState]:
+    """Each input file from the cache or parsed (the contents of the files the cache lacks are read in
+    one go), then the checks across files."""
     problems = Problems()
     for refused in snapshot.problems:
         problems.add_source_problem(refused)
+    found = {path: cache.get(keys[path]) for path in inputs} if cache is not None else {}
+    contents = snapshot.read([path for path in inputs if found.get(path) is None])
     valid: list[Document] = []
     budget = NodeBudget()
-    for path in sorted(p for p in snapshot.files if _is_input(p)):
-        result = _file(snapshot, path, budget, cache)
+    for path in inputs:
+        cached = found.get(path)
+        if cached is not None and budget.nodes >= cached.nodes:
+            budget.nodes -= cached.nodes
+            result = cached
+            assert cache is not None
+            cache.hits += 1
+        else:  # not cached, or it was and the budget left is smaller than its count: read it here
+            content = contents[path] if path in contents else snapshot.files[path]
+            result = _parse(path, content, budget, cache, keys.get(path, ""))
         problems.add_all(path, result.problems)
         valid.extend(result.at(path))
-    if cache is not None:
-        cache.finish()
     bindings, policy = build(valid, problems.touches(POLICY_FILE), problems)
     desired = DesiredState(repo=snapshot.repo, commit=snapshot.commit, bindings=bindings, policy=policy)
     return problems.rendered(), desired
 
 
-def _file(snapshot: Snapshot, path: str, budget: NodeBudget, cache: ParseCache | None) -> FileResult:
-    """The cached result when the budget left covers the nodes it charged; else the file is read (and
-    cached unless the repository's budget ran out in it: that result depends on the files before)."""
-    key = ParseCache.key(snapshot.blob(path), path) if cache is not None else ""
-    found = cache.get(key) if cache is not None else None
-    if found is not None and budget.nodes >= found.nodes:
-        budget.nodes -= found.nodes
-        assert cache is not None
-        cache.hits += 1
-        return found
+def _parse(path: str, content: bytes, budget: NodeBudget, cache: ParseCache | None, key: str) -> FileResult:
+    """The file read (and cached unless the repository's budget ran out in it: that result depends on
+    the files before)."""
     from reconciler.intent.files import read_file  # ruamel.yaml and jsonschema: only for a miss
 
-    result = read_file(path, snapshot.files[path], budget)
+    result = read_file(path, content, budget)
     if cache is not None:
         cache.parses += 1
         if budget.nodes >= 0:

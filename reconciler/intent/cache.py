@@ -1,14 +1,18 @@
-"""What reading one file found, cached by the git blob id of its content.
+"""What reading a commit's files found: the whole analysis by the commit's content, and each file's
+result by the git blob id of its content.
 
 A file's result does not depend on the other files: its documents that passed the schema (data
 with line/column positions), every problem found in it (YAML, schema, value checks) and how many
 YAML events it charged to the repository's node budget. `build` and the checks across files run on
-these every time. Two levels: in memory (the entries of the last analysis: `run` keeps one cache
-across passes, so a new commit parses only the files it changed) and on disk
-(`<dir>/<schema version>/<blob>.<kind>`: one-shot commands), where writes are atomic, an
-unreadable or corrupt entry is a miss, never an error, and the entry count is bounded. The schema
-version hashes the schema files, the code of intent/ and the YAML and schema libraries' versions,
-so any change of what a file's result could be starts a new directory (older ones are removed).
+these. The analysis of a whole commit (its problems and desired state) depends only on the paths,
+blob ids and kinds of its files and the source's refusals: it is kept as one entry (`<hash>.commit`),
+so an unchanged repository costs one cache read, and a changed one reads the entries of its files
+and parses only the files it changed. Two levels: in memory (the last analysis and the file entries
+it used: `run` keeps one cache across passes) and on disk (`<dir>/<schema version>/`: one-shot
+commands), where writes are atomic, an unreadable or corrupt entry is a miss, never an error, and
+the entry count is bounded. The schema version hashes the schema files, the code of intent/ and of
+model.py, and the YAML and schema libraries' versions, so any change of what a result could be
+starts a new directory (older ones are removed).
 
 This module imports neither ruamel.yaml nor jsonschema: a cached document is plain data whose
 mappings and lists carry positions the way ruamel's do (`.lc`), so the problem locations of
@@ -24,20 +28,26 @@ import logging
 import os
 import pickle
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from reconciler import model
 from reconciler.intent.document import Document, expected_kind
+from reconciler.model import DesiredState
 
 log = logging.getLogger("reconciler")
-FORMAT = 1  # bump when the entry layout changes
+FORMAT = 2  # bump when the entry layout changes
 MAX_DISK_ENTRIES = 20_000  # about 1 KB each; past this the oldest quarter is removed
+MAX_COMMIT_ENTRIES = 8  # about 200 bytes a binding each; past this the oldest go
+COMMIT_SUFFIX = ".commit"
 _CODE_FILES = ("build.py", "cache.py", "cron.py", "document.py", "fields.py", "files.py", "problems.py",
                "schemas.py", "validate.py", "yamlread.py")
 _LIBRARIES = ("ruamel.yaml", "jsonschema")
 
+_Entry = TypeVar("_Entry")
 Position = tuple[int, int]
 ProblemAt = tuple[int, int, str]  # line, column, message (the path is the file's)
 
@@ -54,22 +64,56 @@ class FileResult:
         return [Document(path, data, line, column) for data, line, column in self.documents]
 
 
+Analysis = tuple[list[str], DesiredState]  # the problems, and the state (only usable without problems)
+
+
 class ParseCache:
-    """File results by (blob id, kind): `parses` counts the files read, `hits` those found here."""
+    """Analyses by commit content, file results by (blob id, kind): `parses` counts the files read,
+    `hits` those found here (alone or in an analysis), `analyses` the analyses found whole."""
 
     def __init__(self, directory: Path | None = None, max_entries: int = MAX_DISK_ENTRIES) -> None:
         self.root = directory
         self.max_entries = max_entries
         self.parses = 0
         self.hits = 0
+        self.analyses = 0
         self._memory: dict[str, FileResult] = {}
         self._used: dict[str, FileResult] = {}
+        self._analysis: tuple[str, tuple[tuple[str, ...], DesiredState]] | None = None
         self._version: str | None = None
         self._written = 0
 
     @staticmethod
     def key(blob: str, path: str) -> str:
         return f"{blob}.{expected_kind(path)}"
+
+    @staticmethod
+    def analysis_key(blobs: dict[str, str], refused: Collection[str]) -> str:
+        """The key of an analysis: every input's path, blob id and kind, and the source's refusals."""
+        digest = hashlib.sha256()
+        for path in sorted(blobs):
+            digest.update(f"{path}\0{blobs[path]}\0{expected_kind(path)}\n".encode(errors="surrogateescape"))
+        for problem in sorted(refused):
+            digest.update(f"refused\0{problem}\n".encode(errors="surrogateescape"))
+        return digest.hexdigest()[:40] + COMMIT_SUFFIX
+
+    def get_analysis(self, key: str, files: int) -> Analysis | None:
+        """The analysis stored under `key` (its repo and commit blank), counting its `files` as hits."""
+        if self._analysis is not None and self._analysis[0] == key:
+            found: tuple[tuple[str, ...], DesiredState] | None = self._analysis[1]
+        else:
+            found = self._read(key, _decode_analysis)
+        if found is None:
+            return None
+        self._analysis = (key, found)
+        self.analyses += 1
+        self.hits += files
+        return list(found[0]), found[1]
+
+    def put_analysis(self, key: str, problems: list[str], desired: DesiredState) -> None:
+        stored = (tuple(problems), replace(desired, repo="", commit=""))
+        self._analysis = (key, stored)
+        self._write(key, (FORMAT, key, *stored))
 
     def get(self, key: str) -> FileResult | None:
         found = self._memory.get(key) or self._used.get(key) or self._load(key)
@@ -98,13 +142,15 @@ class ParseCache:
         return self.root / self._version
 
     def _load(self, key: str) -> FileResult | None:
+        return self._read(key, _decode)
+
+    def _read(self, key: str, decode: Callable[[bytes, str], _Entry]) -> _Entry | None:
         directory = self.directory
         if directory is None:
             return None
         try:
             with open(directory / key, "rb") as handle:
-                stored = _PlainUnpickler(io.BytesIO(handle.read())).load()
-            return _decode(stored, key)
+                return decode(handle.read(), key)
         except FileNotFoundError:
             return None
         except Exception as exc:
@@ -112,9 +158,13 @@ class ParseCache:
             return None
 
     def _store(self, key: str, result: FileResult) -> None:
-        directory = self.directory
         encoded = _encode(result, key)
-        if directory is None or encoded is None:
+        if encoded is not None:
+            self._write(key, encoded)
+
+    def _write(self, key: str, encoded: tuple[Any, ...]) -> None:
+        directory = self.directory
+        if directory is None:
             return
         import tempfile  # only when writing
 
@@ -130,7 +180,8 @@ class ParseCache:
                 os.unlink(handle.name)
 
     def _prune(self) -> None:
-        """Other versions go; past max_entries the oldest entries go (down to three quarters)."""
+        """Other versions go; past max_entries the oldest file entries go (down to three quarters), past
+        MAX_COMMIT_ENTRIES the oldest analyses."""
         import shutil  # only when writing
 
         directory = self.directory
@@ -141,19 +192,27 @@ class ParseCache:
                 if other.name != directory.name and other.is_dir():
                     shutil.rmtree(other, ignore_errors=True)
             entries = list(os.scandir(directory))
-            if len(entries) <= self.max_entries:
-                return
-            entries.sort(key=lambda entry: entry.stat().st_mtime)
-            for entry in entries[: len(entries) - self.max_entries * 3 // 4]:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+            analyses = [entry for entry in entries if entry.name.endswith(COMMIT_SUFFIX)]
+            files = [entry for entry in entries if not entry.name.endswith(COMMIT_SUFFIX)]
+            for kind, bound, keep in ((analyses, MAX_COMMIT_ENTRIES, MAX_COMMIT_ENTRIES),
+                                      (files, self.max_entries, self.max_entries * 3 // 4)):
+                if len(kind) > bound:
+                    _remove_oldest(kind, len(kind) - keep)
+
+
+def _remove_oldest(entries: list[os.DirEntry[str]], count: int) -> None:
+    entries.sort(key=lambda entry: entry.stat().st_mtime)
+    for entry in entries[:count]:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
 
 
 def schema_version() -> str:
-    """A hash of everything a file's result depends on: schemas, intent's code, library versions."""
+    """A hash of everything a result depends on: schemas, intent's and model's code, library versions."""
     here = Path(__file__).parent
     digest = hashlib.sha256(f"{FORMAT} {sys.version_info[:2]}".encode())
-    for path in [*(here / name for name in _CODE_FILES), *sorted((here / "schema").glob("*.json"))]:
+    code = [*(here / name for name in _CODE_FILES), Path(str(model.__file__))]
+    for path in [*code, *sorted((here / "schema").glob("*.json"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for library in _LIBRARIES:
         digest.update(_installed(library).encode())
@@ -220,8 +279,8 @@ def _scalar(value: Any) -> object:
     raise _Unencodable
 
 
-def _decode(stored: Any, key: str) -> FileResult:
-    form, stored_key, nodes, problems, documents = stored
+def _decode(entry: bytes, key: str) -> FileResult:
+    form, stored_key, nodes, problems, documents = _PlainUnpickler(io.BytesIO(entry)).load()
     if form != FORMAT or stored_key != key or not isinstance(nodes, int):
         raise ValueError("another entry")
     checked = tuple((int(line), int(column), str(message)) for line, column, message in problems)
@@ -289,4 +348,26 @@ class _PlainUnpickler(pickle.Unpickler):
     """Builtins only: an entry naming any class or function is refused (a miss)."""
 
     def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
+
+
+# ---- an analysis: rendered problems and the desired state ------------------------------------------
+_MODEL_CLASSES = frozenset({"DesiredState", "Binding", "Policy", "Window", "Location", "OnDegraded", "Overrun"})
+
+
+def _decode_analysis(entry: bytes, key: str) -> tuple[tuple[str, ...], DesiredState]:
+    form, stored_key, problems, desired = _AnalysisUnpickler(io.BytesIO(entry)).load()
+    if form != FORMAT or stored_key != key or not isinstance(desired, DesiredState):
+        raise ValueError("another entry")
+    if not isinstance(problems, tuple) or not all(isinstance(problem, str) for problem in problems):
+        raise ValueError("not problems")
+    return problems, desired
+
+
+class _AnalysisUnpickler(pickle.Unpickler):
+    """Builtins and the value types of the desired state only (model.py): anything else is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == model.__name__ and name in _MODEL_CLASSES:
+            return getattr(model, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")

@@ -28,6 +28,7 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.nodes import Node, ScalarNode
 from ruamel.yaml.parser import RoundTripParser
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import BaseResolver
 
 from reconciler.intent.document import MAX_REPOSITORY_NODES, Document, NodeBudget
@@ -89,7 +90,11 @@ class _CheckedParser(RoundTripParser):
 def _compose(yaml: YAML, text: str, scan: _EventScan, problems: Problems) -> list[Node] | None:
     """Root nodes of every document, or None when an event was refused (then only checked to the end)."""
     yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))
-    constructor, parser = yaml.get_constructor_parser(text)
+    try:
+        constructor, parser = yaml.get_constructor_parser(text)  # the reader checks every character here
+    except ReaderError as exc:
+        _add_unreadable(scan.path, text, exc, problems)
+        return None
     parser.scan = scan
     nodes: list[Node] = []
     try:
@@ -125,6 +130,14 @@ def _decode(path: str, content: bytes, problems: Problems) -> str | None:
             path, line, column, f"not valid UTF-8 (byte 0x{content[exc.start]:02x}); save the file as UTF-8"
         )
         return None
+
+
+def _add_unreadable(path: str, text: str, exc: ReaderError, problems: Problems) -> None:
+    """A character YAML does not allow in a stream (NUL, most control characters), at its place."""
+    at = exc.position if isinstance(exc.position, int) else 0
+    line, column = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+    character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else excerpt(exc.character)
+    problems.add(path, line, column, f"the character {character} is not allowed in YAML; remove it")
 
 
 def _has_tabs(path: str, text: str, problems: Problems) -> bool:

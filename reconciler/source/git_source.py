@@ -15,17 +15,25 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from reconciler.errors import SourceError
 from reconciler.model import Snapshot, Verification
-from reconciler.source.gitcmd import GitFailure, SshOptions, auth_env, describe_fetch_failure, git_env, run_git
+from reconciler.source.gitcmd import (
+    BackgroundGit,
+    GitFailure,
+    SshOptions,
+    auth_env,
+    describe_fetch_failure,
+    git_env,
+    run_git,
+)
 from reconciler.source.layout import default_cache_dir
 from reconciler.source.repository import NotARepository, Repository, open_repository
-from reconciler.source.tree import read_commit_files
+from reconciler.source.tree import BlobReader, read_blobs_in, read_commit_files
 from reconciler.source.urls import cache_key, is_url, redact, redact_text
 from reconciler.source.verify import Verifier
 
@@ -83,30 +91,39 @@ class GitSource:
         if not path.exists():
             raise SourceError(f"{self.display}: no such directory (and not a git URL)")
         try:
-            repo = open_repository(path)
+            repo = open_repository(path, resolve_head=ref is None)
         except NotARepository:
             raise SourceError(
                 f"{self.display}: not a git repository (use `reconciler validate PATH` for a plain directory)"
             ) from None
-        sha = self._resolve(repo, ref or "HEAD", default=ref is None)
-        if ref is None:
-            self._warn_uncommitted(repo, sha)
-        verification = self._verify(repo, ref, sha)
+        dirty = self._start_dirty_check(repo) if ref is None else None
+        sha = repo.head if ref is None else None
         try:
-            return replace(self._read(repo, sha), verification=verification)
-        except _Corrupt as exc:
-            raise SourceError(f"{self.display}: cannot read commit {sha}: {exc}") from None
+            sha = sha or self._resolve(repo, ref or "HEAD", default=ref is None)
+            verification = self._verify(repo, ref, sha)
+            try:
+                return replace(self._read(repo, sha), verification=verification)
+            except _Corrupt as exc:
+                raise SourceError(f"{self.display}: cannot read commit {sha}: {exc}") from None
+        finally:
+            if dirty is not None:
+                self._warn_uncommitted(dirty, sha)
 
-    def _warn_uncommitted(self, repo: Repository, sha: str) -> None:
-        """One warning per source when bindings files differ from the commit that is read."""
+    def _start_dirty_check(self, repo: Repository) -> BackgroundGit | None:
+        """`git status` of the bindings files, run while the commit is read (None: no check needed)."""
         if self._warned_dirty or repo.bare:
-            return
+            return None
         args = ["status", "--porcelain", "--untracked-files=all", "--", "layering.yaml", "bindings"]
+        return BackgroundGit(args, Path(str(repo.working_tree_dir)), git_env())
+
+    def _warn_uncommitted(self, dirty: BackgroundGit, sha: str | None) -> None:
+        """One warning per source when bindings files differ from the commit that is read (once HEAD
+        named one)."""
         try:
-            dirty = run_git(args, Path(str(repo.working_tree_dir)), git_env()) != ""
+            changed = dirty.output() != ""
         except GitFailure:
             return
-        if dirty:
+        if changed and sha:
             self._warned_dirty = True
             log.warning("%s: uncommitted changes to bindings files are not planned; using commit %s "
                         "(commit them, or run `reconciler validate` to check the working tree)",
@@ -251,11 +268,26 @@ class GitSource:
         if self._last_read is not None and self._last_read.commit == sha:
             return self._last_read
         try:
-            files, blobs, problems = read_commit_files(repo.git_dir, sha)
+            files, blobs, problems = read_commit_files(repo.git_dir, sha, self._blob_reader(repo, sha))
         except _READ_ERRORS as exc:
             raise _Corrupt(f"cannot read commit {sha}: {self._clean(str(exc))}") from None
         self._last_read = Snapshot(repo=self.display, commit=sha, files=files, problems=tuple(problems), blobs=blobs)
         return self._last_read
+
+    def _blob_reader(self, repo: Repository, sha: str) -> BlobReader:
+        """Contents read after the snapshot (those the parse cache lacks): under the cache entry's lock
+        for a clone; a failure is a SourceError, and the next snapshot lists the commit again."""
+        read = read_blobs_in(repo.git_dir)
+
+        def read_locked(ids: Collection[str]) -> dict[str, bytes]:
+            try:
+                with self._locked_entry() if is_url(self.source) else contextlib.nullcontext():
+                    return read(ids)
+            except _READ_ERRORS as exc:
+                self._last_read = None
+                raise SourceError(f"{self.display}: cannot read commit {sha}: {self._clean(str(exc))}") from None
+
+        return read_locked
 
     def _git(self, args: list[str], repo: Repository | None) -> str:
         cwd = Path(repo.git_dir) if repo is not None else None

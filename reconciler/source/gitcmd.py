@@ -177,11 +177,10 @@ def run_git(args: list[str], cwd: Path | None, env: dict[str, str]) -> str:
 
 def git_output(args: list[str], cwd: Path | None, env: dict[str, str], stdin: bytes | None = None) -> bytes:
     """`git ARGS` fed `stdin`: its stdout as bytes; GitFailure with git's stderr on a non-zero exit."""
-    full_env = {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV} | env
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, env=full_env, input=stdin if stdin is not None else b"", capture_output=True,
-            timeout=FETCH_TIMEOUT_SECONDS, check=False,
+            ["git", *args], cwd=cwd, env=_full_env(env), input=stdin if stdin is not None else b"",
+            capture_output=True, timeout=FETCH_TIMEOUT_SECONDS, check=False,
         )
     except subprocess.TimeoutExpired:
         raise GitFailure(f"git timed out after {FETCH_TIMEOUT_SECONDS:.0f}s") from None
@@ -190,6 +189,37 @@ def git_output(args: list[str], cwd: Path | None, env: dict[str, str], stdin: by
     if done.returncode != 0:
         raise GitFailure(_text(done.stderr) or f"git exited with status {done.returncode}")
     return done.stdout
+
+
+class BackgroundGit:
+    """`git ARGS` started now and run beside the caller's work; `output()` waits for its stdout
+    (stripped), GitFailure as run_git raises it. Call `output()` once, also on the way out of an error."""
+
+    def __init__(self, args: list[str], cwd: Path | None, env: dict[str, str]) -> None:
+        self._failure: GitFailure | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        try:
+            self._process = subprocess.Popen(["git", *args], cwd=cwd, env=_full_env(env), stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            self._failure = GitFailure(f"cannot run git: {exc.strerror}")
+
+    def output(self) -> str:
+        if self._process is None:
+            raise self._failure or GitFailure("git did not start")
+        try:
+            out, err = self._process.communicate(timeout=FETCH_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.communicate()
+            raise GitFailure(f"git timed out after {FETCH_TIMEOUT_SECONDS:.0f}s") from None
+        if self._process.returncode != 0:
+            raise GitFailure(_text(err) or f"git exited with status {self._process.returncode}")
+        return out.decode(errors="replace").strip()
+
+
+def _full_env(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _PRIVATE_ENV} | env
 
 
 def _text(stderr: bytes) -> str:

@@ -1,15 +1,19 @@
 """Reading the bindings files out of one commit's tree, with the refusals of layout.py.
 
-git itself lists the tree (`git ls-tree`: modes, blob ids, sizes) and reads the contents in one
-`git cat-file --batch`; a symlink is followed inside the commit.
+git itself lists the tree (`git ls-tree`: modes, blob ids, sizes), so every refusal is decided
+before any content is read; a symlink is followed inside the commit. The contents are read on
+demand (`CommitFiles`), in one `git cat-file --batch` for all the files asked at once: a file
+whose parse is cached by its blob id is never read.
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.model import FilesOnDemand
 from reconciler.source.gitcmd import GitFailure, git_env, git_output
 from reconciler.source.layout import (
     BINDINGS_DIR,
@@ -39,9 +43,44 @@ class _Refused(Exception):
     pass
 
 
-def read_commit_files(git_dir: Path, sha: str) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
-    """Every wanted file of the commit (path -> content), the blob id of each content (a symlink's
-    is its target's) and the refusals as `path: message`. GitFailure when git cannot read it."""
+BlobReader = Callable[[Collection[str]], dict[str, bytes]]  # blob ids -> contents, read in one go
+
+
+class CommitFiles(FilesOnDemand):
+    """The wanted files of one commit: paths and blob ids known from the tree, contents read on
+    demand through `read_blobs` (each blob once). `blobs_read` counts the blobs read so far."""
+
+    def __init__(self, ids: dict[str, str], read_blobs: BlobReader) -> None:
+        self._ids = ids
+        self._read_blobs = read_blobs
+        self._contents: dict[str, bytes] = {}  # by blob id
+        self.blobs_read = 0
+
+    def load(self, paths: Collection[str]) -> dict[str, bytes]:
+        wanted = {self._ids[path] for path in paths} - self._contents.keys()
+        if wanted:
+            self._contents.update(self._read_blobs(wanted))
+            self.blobs_read += len(wanted)
+        return {path: self._contents[self._ids[path]] for path in paths}
+
+    def __getitem__(self, path: str) -> bytes:
+        return self.load([path])[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._ids
+
+
+def read_commit_files(git_dir: Path, sha: str, read_blobs: BlobReader | None = None
+                      ) -> tuple[CommitFiles, dict[str, str], list[str]]:
+    """Every wanted file of the commit (path -> content, read on demand through `read_blobs`, by
+    default `read_blobs_in(git_dir)`), the blob id of each content (a symlink's is its target's) and
+    the refusals as `path: message`. GitFailure when git cannot list the tree; nothing is read yet."""
     tree = _Tree(git_dir, sha)
     problems: list[str] = []
     targets: dict[str, _Entry] = {}
@@ -58,9 +97,33 @@ def read_commit_files(git_dir: Path, sha: str) -> tuple[dict[str, bytes], dict[s
                 targets[entry.path] = tree.target(entry)
             except _Refused as refusal:
                 problems.append(f"{entry.path}: {refusal}")
-    contents = tree.contents({target.id for target in targets.values()})
-    files = {path: contents[target.id] for path, target in targets.items()}
-    return files, {path: target.id for path, target in targets.items()}, problems
+    ids = {path: target.id for path, target in targets.items()}
+    return CommitFiles(ids, read_blobs or read_blobs_in(git_dir)), dict(ids), problems
+
+
+def read_blobs_in(git_dir: Path) -> BlobReader:
+    """A reader of the blobs of the repository at `git_dir`."""
+    return lambda ids: read_blobs(git_dir, ids)
+
+
+def read_blobs(git_dir: Path, ids: Collection[str]) -> dict[str, bytes]:
+    """The contents of blobs, read in one `git cat-file --batch` (GitFailure, or ValueError on output
+    that is cut short)."""
+    if not ids:
+        return {}
+    ordered = sorted(ids)
+    out = git_output(["cat-file", "--batch"], git_dir, git_env(), ("\n".join(ordered) + "\n").encode())
+    found: dict[str, bytes] = {}
+    position = 0
+    for object_id in ordered:
+        newline = out.index(b"\n", position)
+        header = out[position:newline].split()
+        if len(header) != 3 or header[0].decode() != object_id:
+            raise GitFailure(f"cannot read object {object_id}: {out[position:newline].decode(errors='replace')}")
+        size = int(header[2])
+        found[object_id] = out[newline + 1 : newline + 1 + size]
+        position = newline + 2 + size
+    return found
 
 
 class _Tree:
@@ -88,21 +151,7 @@ class _Tree:
         return found[0] if found else None
 
     def contents(self, ids: set[str]) -> dict[str, bytes]:
-        if not ids:
-            return {}
-        ordered = sorted(ids)
-        out = self._git(["cat-file", "--batch"], ("\n".join(ordered) + "\n").encode())
-        found: dict[str, bytes] = {}
-        position = 0
-        for object_id in ordered:
-            newline = out.index(b"\n", position)
-            header = out[position:newline].split()
-            if len(header) != 3 or header[0].decode() != object_id:
-                raise GitFailure(f"cannot read object {object_id}: {out[position:newline].decode(errors='replace')}")
-            size = int(header[2])
-            found[object_id] = out[newline + 1 : newline + 1 + size]
-            position = newline + 2 + size
-        return found
+        return read_blobs(self.git_dir, ids)
 
     def target(self, entry: _Entry) -> _Entry:
         """The entry holding the file's content (a symlink followed), refused when it is too large."""

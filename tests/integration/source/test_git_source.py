@@ -244,3 +244,24 @@ def test_an_idle_snapshot_costs_one_round_trip_and_a_moved_ref_is_fetched(
     push(work, "v1")
     assert source.snapshot("v1").commit == second  # a new tag is a change too
     assert upload_packs(trace) == 2
+
+
+def test_uncommitted_bindings_are_warned_about_once_naming_the_commit_read(
+        work: WorkRepo, remote: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """HEAD is found by the `rev-parse` that opens the repository; `git status` runs beside the read."""
+    with pytest.raises(SourceError, match="the default branch"):
+        work.write("bindings/a.yaml", BINDING.format("before any commit"))
+        GitSource(str(work.path)).snapshot()
+    assert "uncommitted" not in caplog.text  # no commit named: the error says why
+    sha = work.commit()
+    source = GitSource(str(work.path))
+    assert source.snapshot().commit == sha and "uncommitted" not in caplog.text
+    work.write("bindings/b.yaml", BINDING.format("untracked"))
+    assert source.snapshot().commit == sha
+    assert source.snapshot().commit == sha
+    warnings = [r.getMessage() for r in caplog.records if "uncommitted" in r.getMessage()]
+    assert warnings == [f"{work.path}: uncommitted changes to bindings files are not planned; using commit "
+                        f"{sha[:12]} (commit them, or run `reconciler validate` to check the working tree)"]
+    assert source.snapshot("main").commit == sha  # a named ref: resolved as before
+    push(work)
+    assert GitSource(str(remote)).snapshot().commit == sha  # a bare repository: its HEAD, no status

@@ -56,6 +56,7 @@ def write_tree(root: Path, files: dict[str, bytes]) -> None:
 @example({"bindings/worker.yml.bak": b"kind: PoolImageBinding\n"})
 @example({"bindings/worker.yaml": _BAD_DATE})
 @example({"layering.yaml": _LONG_INT})
+@example({"bindings/worker.yaml": b"\x00"})
 def test_validate_never_crashes_and_locates_every_problem(files: dict[str, bytes]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -1,19 +1,21 @@
-"""The parse cache by blob id: a cached file gives exactly what parsing it gives (problems with their
-locations, the desired state), in memory and from disk; only changed files are parsed again; the
-repository's node budget is charged for cached files; a damaged entry is a miss, never an error."""
+"""The parse cache by commit content and by blob id: a cached analysis or file gives exactly what
+parsing gives (problems with their locations, the desired state), in memory and from disk; an
+unchanged repository is one cache read; only changed files are parsed again; the repository's node
+budget is charged for cached files; a damaged entry is a miss, never an error."""
 
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from fuzz_trees import trees
 from hypothesis import HealthCheck, given, settings
 from intent_cases import binding, snapshot
 
 from reconciler.intent import ParseCache, analyse, check
-from reconciler.intent.cache import schema_version
+from reconciler.intent.cache import COMMIT_SUFFIX, FORMAT, MAX_COMMIT_ENTRIES, schema_version
 from reconciler.intent.yamlread import MAX_NODES, MAX_REPOSITORY_NODES
 from reconciler.model import Snapshot, blob_id
 
@@ -23,15 +25,63 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees())
 def test_a_cached_file_gives_what_parsing_it_gives(files: dict[str, bytes]) -> None:
+    """Every level: the analysis whole (memory, disk) and the file entries alone (memory, disk): the
+    same files with other source refusals are another analysis built from the same file entries."""
     snap = Snapshot("repo", "c0ffee", files=files)
     expected = analyse(snap)
+    other, third = (Snapshot("repo", "c0ffee", files=files, problems=(f"bindings/x{n}.json: refused",))
+                    for n in (1, 2))
     with tempfile.TemporaryDirectory() as tmp:
         cold = ParseCache(Path(tmp))
         assert analyse(snap, cold) == expected
-        assert analyse(snap, cold) == expected  # from memory
+        assert analyse(snap, cold) == expected and cold.analyses == 1  # the analysis, from memory
+        assert analyse(other, cold) == analyse(other) and cold.analyses == 1  # the files, from memory
         warm = ParseCache(Path(tmp))
-        assert analyse(snap, warm) == expected  # from disk
+        assert analyse(snap, warm) == expected and warm.analyses == 1  # the analysis, from disk
+        assert analyse(third, warm) == analyse(third) and warm.analyses == 1  # the files, from disk
         assert warm.parses <= cold.parses
+
+
+def _entries(directory: Path, suffix: str = "") -> list[Path]:
+    return [p for p in directory.rglob("*") if p.is_file() and p.name.endswith(suffix)]
+
+
+def test_an_unchanged_repository_is_one_cache_read(tmp_path: Path) -> None:
+    files = {f"bindings/p{i}.yaml": binding(f"p{i}-image", f"p{i}") for i in range(5)}
+    expected = analyse(snapshot(files))
+    analyse(snapshot(files), ParseCache(tmp_path))
+    commits = _entries(tmp_path, COMMIT_SUFFIX)
+    assert len(commits) == 1 and len(_entries(tmp_path)) == 7
+    for entry in set(_entries(tmp_path)) - set(commits):
+        entry.unlink()  # only the commit's entry is left to read
+    cache = ParseCache(tmp_path)
+    assert analyse(snapshot(files), cache) == expected
+    assert (cache.analyses, cache.parses, cache.hits) == (1, 0, 6)
+    moved = Snapshot("git@example.com:other", "b" * 40, files=snapshot(files).files)
+    assert analyse(moved, cache)[1].repo == "git@example.com:other"  # the same content elsewhere
+    assert analyse(moved, cache)[1].commit == "b" * 40
+
+
+def test_a_damaged_or_foreign_commit_entry_is_a_miss(tmp_path: Path) -> None:
+    files = {"bindings/a.yaml": binding()}
+    expected = check(snapshot(files))
+    check(snapshot(files), ParseCache(tmp_path))
+    (entry,) = _entries(tmp_path, COMMIT_SUFFIX)
+    for damaged in (b"", b"\x80\x05garbage", pickle.dumps((FORMAT, entry.name, (), PurePosixPath("x"))),
+                    pickle.dumps((FORMAT, "another.commit", (), analyse(snapshot(files))[1]))):
+        entry.write_bytes(damaged)
+        cache = ParseCache(tmp_path)
+        assert check(snapshot(files), cache) == expected
+        assert (cache.analyses, cache.parses, cache.hits) == (0, 0, 2)  # from the file entries
+    assert ParseCache(tmp_path).get_analysis(entry.name, 2) is not None  # written again
+
+
+def test_commit_entries_are_bounded_apart_from_file_entries(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path)
+    for stage in range(MAX_COMMIT_ENTRIES + 3):
+        check(snapshot({"bindings/a.yaml": binding(extra=f"  stage: {stage}\n")}), cache)
+    assert len(_entries(tmp_path, COMMIT_SUFFIX)) == MAX_COMMIT_ENTRIES
+    assert len(_entries(tmp_path)) == MAX_COMMIT_ENTRIES + MAX_COMMIT_ENTRIES + 3 + 1  # + every file's
 
 
 def test_a_new_commit_parses_only_the_files_it_changed(tmp_path: Path) -> None:
@@ -44,6 +94,8 @@ def test_a_new_commit_parses_only_the_files_it_changed(tmp_path: Path) -> None:
     assert (cache.parses, cache.hits) == (22, 20)
     one_shot = ParseCache(tmp_path)  # another process: the disk holds both versions of p7.yaml
     assert check(snapshot(files), one_shot) == [] and (one_shot.parses, one_shot.hits) == (0, 21)
+    files["bindings/p3.yaml"] = binding("p3-image", "p3", extra="  stage: 2\n")
+    assert check(snapshot(files), one_shot) == [] and (one_shot.parses, one_shot.hits) == (1, 41)
 
 
 def test_problems_across_files_are_located_from_cached_documents(tmp_path: Path) -> None:
@@ -72,6 +124,9 @@ def test_cached_files_are_charged_to_the_repository_node_budget(tmp_path: Path) 
     cache = ParseCache(tmp_path)
     assert check(snapshot(files, policy=None), cache) == expected
     assert check(snapshot(files, policy=None), ParseCache(tmp_path)) == expected
+    for entry in _entries(tmp_path, COMMIT_SUFFIX):
+        entry.unlink()  # from the file entries alone
+    assert check(snapshot(files, policy=None), ParseCache(tmp_path)) == expected
     over = [p for p in expected if "YAML nodes in the repository" in p]
     assert over and len(over) < len(files)
 
@@ -79,12 +134,12 @@ def test_cached_files_are_charged_to_the_repository_node_budget(tmp_path: Path) 
 def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     files = {"bindings/a.yaml": binding()}
     check(snapshot(files), ParseCache(tmp_path))
-    entries = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert len(entries) == 2
+    entries = _entries(tmp_path)
+    assert len(entries) == 3  # the commit's, the binding's, the policy's
     for number, entry in enumerate(entries):
         entry.write_bytes(b"\x80\x05garbage" if number else b"")
     cache = ParseCache(tmp_path)
-    assert check(snapshot(files), cache) == [] and (cache.parses, cache.hits) == (2, 0)
+    assert check(snapshot(files), cache) == [] and (cache.analyses, cache.parses, cache.hits) == (0, 2, 0)
     assert ParseCache(tmp_path).get(ParseCache.key(blob_id(binding().encode()), "bindings/a.yaml")) is not None
 
 
@@ -106,7 +161,7 @@ def test_another_schema_version_is_removed_and_the_entries_are_bounded(tmp_path:
     files = {f"bindings/p{i}.yaml": binding(f"p{i}-image", f"p{i}") for i in range(20)}
     check(snapshot(files), cache)
     assert [p.name for p in tmp_path.iterdir()] == [schema_version()]
-    assert len(list((tmp_path / schema_version()).iterdir())) <= 8
+    assert len(_entries(tmp_path)) - len(_entries(tmp_path, COMMIT_SUFFIX)) <= 8
 
 
 def test_a_policy_change_locates_problems_in_cached_bindings(tmp_path: Path) -> None:

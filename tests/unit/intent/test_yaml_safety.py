@@ -40,6 +40,16 @@ def test_non_utf8_refused() -> None:
     ]
 
 
+def test_characters_yaml_does_not_allow_are_located() -> None:
+    text = binding().replace("worker-hotfix", "worker\x00hotfix")
+    assert check(snapshot({"bindings/w.yaml": text})) == [
+        "bindings/w.yaml:4:15: the character U+0000 is not allowed in YAML; remove it",
+    ]
+    assert check(snapshot({"bindings/w.yaml": "\x7f"}, policy=None)) == [
+        "bindings/w.yaml:1:1: the character U+007F is not allowed in YAML; remove it",
+    ]
+
+
 def test_custom_tags_refused() -> None:
     text = binding().replace("pool: worker", "pool: !!python/object:os.system worker")
     problems = check(snapshot({"bindings/w.yaml": text}))
