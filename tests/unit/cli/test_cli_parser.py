@@ -7,6 +7,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -16,6 +20,7 @@ from hypothesis import strategies as st
 from reconciler import settings
 from reconciler.cli import build_parser
 
+ROOT = Path(__file__).resolve().parents[3]
 Outcome = tuple[object, str, str, list[str]]
 
 
@@ -74,6 +79,15 @@ def test_unknown_variables_are_those_of_every_command_after_one_was_parsed() -> 
 def test_sim_builds_mcosim_s_commands() -> None:
     args = settings.parse(build_parser(), ["sim", "up", "--pool", "a=1", "--speed", "5"], {})
     assert (args.command, args.sim_command, args.pool, args.speed) == ("sim", "up", ["a=1"], 5.0)
+
+
+def test_the_command_warns_of_a_variable_no_command_reads() -> None:
+    env = {**os.environ, "LAYERING_REPOO": "x", "LAYERING_INTERVAL": "5m"}  # (--interval: `run` only)
+    done = subprocess.run([sys.executable, "-m", "reconciler", "validate", "example-repo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0
+    assert "LAYERING_REPOO: no option of any command reads this variable" in done.stderr
+    assert "LAYERING_INTERVAL" not in done.stderr
 
 
 WORDS = ["validate", "plan", "sync", "run", "status", "sim", "demo", "up", "upgrade", "images", "fault",
