@@ -1,10 +1,10 @@
-"""`reconciler validate` imports only what parsing a repository needs: not the kubernetes client,
-the scheduler (intent reads cron triggers only), the terminal UI, the diff library or the simulator
-(each costs a tenth of a second or more to import; together most of a second of every CLI call).
-With its files in the parse cache, neither the YAML parser, the schema validator nor gitpython is
-imported either; nor are the first two when `plan` reads a repository it parsed before. `plan`
-builds only its own options, so it imports neither the simulator's command line (mcosim) nor what
-other commands and options use (registry checks, events of writes, temporary files, time zones)."""
+"""`reconciler validate` imports only what parsing a repository needs: not the kubernetes client nor
+any HTTP client, the scheduler (intent reads cron triggers only), the terminal UI, the diff library or
+the simulator (each costs from a hundredth to a tenth of a second to import). With its files in the
+parse cache, neither the YAML parser, the schema validator nor gitpython is imported either; nor are
+the first two when `plan` reads a repository it parsed before. `plan` builds only its own options,
+so it imports neither the simulator's command line (mcosim) nor what other commands and options use
+(registry checks, events of writes, temporary files, time zones)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import pytest
 from mcosim import SimConfig, Simulator
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("kubernetes", "urllib3", "apscheduler.schedulers", "rich", "deepdiff", "mcosim.sim",
+HEAVY = ("kubernetes", "urllib3", "apscheduler.schedulers", "rich", "deepdiff", "mcosim", "http.client",
          "reconciler.cluster.adapter", "reconciler.report", "reconciler.rollout")
 PROBE = """
 import json, sys
