@@ -83,13 +83,16 @@ class Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
                 then(parser)
         return parser
 
+    def is_built(self, name: str) -> bool:
+        return name not in self._builders
+
     def when_built(self, then: Callable[[argparse.ArgumentParser], None]) -> None:
         """Run `then` on each parser this builds from now on."""
         self._when_built.append(then)
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: Any, option_string: str | None = None) -> None:
-        if values and values[0] in self.choices:  # (argparse has checked the name already)
+        if values and values[0] in self.choices:  # (else argparse's own error, below)
             self.built(values[0])
         super().__call__(parser, namespace, values, option_string)
 
@@ -123,7 +126,7 @@ def _prepare(parser: argparse.ArgumentParser, env: Mapping[str, str], subcommand
             action.when_built(lambda sub: _prepare(sub, env, subcommand=True))
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                if not isinstance(action, Commands) or name not in action._builders:
+                if not isinstance(action, Commands) or action.is_built(name):
                     _prepare(sub, env, subcommand=True)
 
 
