@@ -10,9 +10,7 @@ import contextlib
 import gc
 import logging
 import os
-import socket
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -129,6 +127,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every command's name, help and description; a command's options are added when it is chosen
+    (`settings.Commands`): `plan` builds neither the other commands' options nor `sim`'s (mcosim)."""
     parser = _Parser(
         prog="reconciler",
         description="GitOps for RHCOS image layering: a git repository of pool→image bindings, "
@@ -137,23 +137,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     settings.add_global_options(parser)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = settings.add_commands(parser, dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("validate", _validate_options, help="offline checks of a bindings checkout",
+                        description="Check a bindings checkout offline, uncommitted edits "
+                        "included (for pre-commit hooks and CI): every problem at once as "
+                        "path:line:col: message, else what was found (N bindings in M files, "
+                        "the policy's origin). Exit 1 on any problem, or when PATH holds no "
+                        "bindings repository (neither layering.yaml nor bindings/).")
+    commands.add_parser("plan", _plan_options, help="show what a sync would change",
+                        description="Show what a sync would change. Exit 0 in sync, 2 changes "
+                        "pending, 1 error or blocking problem. A local --repo is read at its "
+                        "last commit (a warning names it when bindings files have uncommitted "
+                        "edits).")
+    commands.add_parser("sync", _sync_options, help="apply the repository to the cluster",
+                        description="Apply the repository: one pass of the rollout (write what "
+                        "the stages, windows and gates allow). With --wait, follow the rollout "
+                        "until it is done, halted or timed out.")
+    commands.add_parser("run", _run_options, help="reconcile continuously",
+                        description="Reconcile continuously: each tick is one full pass "
+                        "(fetch → validate → plan → apply). Failed passes are retried with backoff "
+                        "and never delete anything. SIGTERM stops cleanly between writes. The cluster is "
+                        "listed once, then watched: a change that matters (our MachineConfig edited, a "
+                        "pool Updated or Degraded) starts the next pass at once.")
+    commands.add_parser("status", _status_options, help="pools, bindings and nodes as the cluster shows them",
+                        description="Show per pool its binding, image, our MachineConfig, "
+                        "target and current rendered config, machine counts and conditions, and "
+                        "per node its config, state and reason. With --repo, also each pool's "
+                        "rollout phase and the rollout order with why each pool waits. "
+                        "Read-only: nothing is written.")
+    commands.add_parser("sim", _sim_commands, help="the simulated OpenShift cluster",
+                        description="Run and drive the simulated OpenShift cluster (mcosim).")
+    commands.add_parser("demo", help="a narrated roll-out and roll-back on an embedded simulated cluster",
+                        description="Start an embedded simulated cluster, copy example-repo/ into a "
+                        "fresh git repository, sync it, then commit a revert and roll back.")
+    return parser
 
-    validate = commands.add_parser("validate", help="offline checks of a bindings checkout",
-                                   description="Check a bindings checkout offline, uncommitted edits "
-                                   "included (for pre-commit hooks and CI): every problem at once as "
-                                   "path:line:col: message, else what was found (N bindings in M files, "
-                                   "the policy's origin). Exit 1 on any problem, or when PATH holds no "
-                                   "bindings repository (neither layering.yaml nor bindings/).")
+
+def _validate_options(validate: argparse.ArgumentParser) -> None:
     validate.add_argument("path", nargs="?", default=".", type=Path,
                           help="the repository directory, holding layering.yaml and/or bindings/ (default: .)")
     validate.add_argument("--cache-dir", metavar="DIR", type=Path, help=CACHE_HELP)
 
-    plan = commands.add_parser("plan", help="show what a sync would change",
-                               description="Show what a sync would change. Exit 0 in sync, 2 changes "
-                               "pending, 1 error or blocking problem. A local --repo is read at its "
-                               "last commit (a warning names it when bindings files have uncommitted "
-                               "edits).")
+
+def _plan_options(plan: argparse.ArgumentParser) -> None:
     _add_source_options(plan)
     _add_cluster_options(plan)
     _add_trust_options(plan)
@@ -162,10 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "also show the bindings it changes and the nodes that will reboot (markdown: one "
                       "sticky PR comment)")
 
-    sync = commands.add_parser("sync", help="apply the repository to the cluster",
-                               description="Apply the repository: one pass of the rollout (write what "
-                               "the stages, windows and gates allow). With --wait, follow the rollout "
-                               "until it is done, halted or timed out.")
+
+def _sync_options(sync: argparse.ArgumentParser) -> None:
     _add_source_options(sync)
     _add_cluster_options(sync)
     _add_trust_options(sync)
@@ -173,12 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--timeout", default="2h", type=_duration, metavar="DUR",
                       help="with --wait: give up after this long, e.g. 90s, 30m, 1h30m, 1d (default 2h)")
 
-    run = commands.add_parser("run", help="reconcile continuously",
-                              description="Reconcile continuously: each tick is one full pass "
-                              "(fetch → validate → plan → apply). Failed passes are retried with backoff "
-                              "and never delete anything. SIGTERM stops cleanly between writes. The cluster is "
-                              "listed once, then watched: a change that matters (our MachineConfig edited, a "
-                              "pool Updated or Degraded) starts the next pass at once.")
+
+def _run_options(run: argparse.ArgumentParser) -> None:
     _add_source_options(run)
     _add_cluster_options(run)
     _add_trust_options(run)
@@ -190,27 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the address that port listens on (default 0.0.0.0)")
     _add_replica_options(run)
 
-    status = commands.add_parser("status", help="pools, bindings and nodes as the cluster shows them",
-                                 description="Show per pool its binding, image, our MachineConfig, "
-                                 "target and current rendered config, machine counts and conditions, and "
-                                 "per node its config, state and reason. With --repo, also each pool's "
-                                 "rollout phase and the rollout order with why each pool waits. "
-                                 "Read-only: nothing is written.")
+
+def _status_options(status: argparse.ArgumentParser) -> None:
     _add_source_options(status, required=False)
     _add_cluster_options(status, image_checks=False)
     _add_trust_options(status, registry=False)
     status.add_argument("-o", "--output", choices=("table", "json"), default="table")
 
-    sim = commands.add_parser("sim", help="the simulated OpenShift cluster",
-                              description="Run and drive the simulated OpenShift cluster (mcosim).")
+
+def _sim_commands(sim: argparse.ArgumentParser) -> None:
     from mcosim.cli import add_subcommands
 
     add_subcommands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM_COMMAND"))
-
-    commands.add_parser("demo", help="a narrated roll-out and roll-back on an embedded simulated cluster",
-                        description="Start an embedded simulated cluster, copy example-repo/ into a "
-                        "fresh git repository, sync it, then commit a revert and roll back.")
-    return parser
 
 
 def _add_replica_options(parser: argparse.ArgumentParser) -> None:
@@ -222,6 +233,8 @@ def _add_replica_options(parser: argparse.ArgumentParser) -> None:
         "expires or it releases it (on SIGTERM).")
     election.add_argument("--leader-elect", nargs="?", const=True, default=False, type=_boolean, metavar="BOOL",
                           help="take part in leader election (`--leader-elect`, or `--leader-elect true|false`)")
+    import socket  # (only `run` has this option)
+
     election.add_argument("--identity", default=socket.gethostname(), metavar="NAME",
                           help="this replica's name in the Lease (default: the host name; deploy/ passes the pod name)")
     election.add_argument("--lease-duration", default="15s", type=_positive_duration, metavar="DUR",
@@ -419,6 +432,8 @@ def _cluster(args: argparse.Namespace) -> Iterator[Target]:
         with Cluster.connect(args.kubeconfig, args.context, namespace=args.namespace) as cluster:
             yield Target(cluster, registry_mirror=getattr(args, "registry_mirror", None))
         return
+    import tempfile
+
     from mcosim import SimConfig, Simulator
 
     with tempfile.TemporaryDirectory(prefix="reconciler-sim-") as tmp, \
@@ -435,6 +450,8 @@ def _scaled_sleep(speed: float) -> Callable[[float], None]:
 
 
 def _demo() -> int:
+    import tempfile
+
     from mcosim import SimConfig, Simulator
     from reconciler.cluster import Cluster
     from reconciler.controller.demo import run_demo

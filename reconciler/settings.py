@@ -4,6 +4,10 @@ Every long option `--some-flag` of every command can also be set as `LAYERING_SO
 Deployment needs no command-line edits; the command line wins. Switches (`--wait`) take
 true/false/1/0/yes/no; repeatable options take a comma-separated list. Global options (`-v`,
 `--log-format`) are accepted before or after the subcommand.
+
+A command's options are added when that command is chosen (`Commands`): one command's parser is
+built, not all of them, and the whole tree only when something walks it (the check of unknown
+variables, the documentation table).
 """
 
 from __future__ import annotations
@@ -51,19 +55,79 @@ class EnvOption:
     help: str
 
 
+class Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Subcommands whose options are added by their `build` function when the command is chosen on
+    the command line, or when `parsers` walks the tree. Names, help and descriptions are there from
+    the start, so the top-level help and usage errors are those of the whole tree; argparse itself
+    picks the command, so only a parser that runs is ever completed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._builders: dict[str, Callable[[argparse.ArgumentParser], None]] = {}
+        self._when_built: list[Callable[[argparse.ArgumentParser], None]] = []
+
+    def add_parser(self, name: str, build: Callable[[argparse.ArgumentParser], None] | None = None,
+                   **kwargs: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = super().add_parser(name, **kwargs)
+        if build is not None:
+            self._builders[name] = build
+        return parser
+
+    def built(self, name: str) -> argparse.ArgumentParser:
+        """The command's parser with its options (added now if not yet)."""
+        parser: argparse.ArgumentParser = self.choices[name]
+        build = self._builders.pop(name, None)
+        if build is not None:
+            build(parser)
+            for then in self._when_built:
+                then(parser)
+        return parser
+
+    def is_built(self, name: str) -> bool:
+        return name not in self._builders
+
+    def when_built(self, then: Callable[[argparse.ArgumentParser], None]) -> None:
+        """Run `then` on each parser this builds from now on."""
+        self._when_built.append(then)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if values and values[0] in self.choices:  # (else argparse's own error, below)
+            self.built(values[0])
+        super().__call__(parser, namespace, values, option_string)
+
+
+def add_commands(parser: argparse.ArgumentParser, **kwargs: Any) -> Commands:
+    """`parser.add_subparsers(**kwargs)` whose commands are built when chosen."""
+    commands = parser.add_subparsers(action=Commands, **kwargs)
+    assert isinstance(commands, Commands)
+    return commands
+
+
 def prepare(parser: argparse.ArgumentParser, environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
-    """Put the global options on every subcommand and the environment's values in as defaults."""
+    """Put the global options on every subcommand and the environment's values in as defaults (on
+    subcommands built later too)."""
     env = os.environ if environ is None else environ
-    for path, sub in _parsers(parser):
-        if path:
-            add_global_options(sub, defaults=False)
-        sub.epilog = f"{sub.epilog}\n\n{ENV_HELP}" if sub.epilog else ENV_HELP
-        for action in _env_actions(sub):
-            value = env.get(env_name(_long_option(action)))
-            if value is not None:
-                action.default = _FromEnv(action, env_name(_long_option(action)), value, action.default)
-                action.required = False
+    _prepare(parser, env, subcommand=False)
     return parser
+
+
+def _prepare(parser: argparse.ArgumentParser, env: Mapping[str, str], subcommand: bool) -> None:
+    if subcommand:
+        add_global_options(parser, defaults=False)
+    parser.epilog = f"{parser.epilog}\n\n{ENV_HELP}" if parser.epilog else ENV_HELP
+    for action in _env_actions(parser):
+        value = env.get(env_name(_long_option(action)))
+        if value is not None:
+            action.default = _FromEnv(action, env_name(_long_option(action)), value, action.default)
+            action.required = False
+    for action in parser._actions:
+        if isinstance(action, Commands):
+            action.when_built(lambda sub: _prepare(sub, env, subcommand=True))
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                if not isinstance(action, Commands) or action.is_built(name):
+                    _prepare(sub, env, subcommand=True)
 
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None,
@@ -80,8 +144,11 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None,
 
 
 def unknown_variables(parser: argparse.ArgumentParser, environ: Mapping[str, str] | None = None) -> list[str]:
-    """LAYERING_* variables no option of any command reads (typos)."""
+    """LAYERING_* variables no option of any command reads (typos). Builds every command's parser,
+    when there is a LAYERING_* variable to check."""
     env = os.environ if environ is None else environ
+    if not any(name.startswith(ENV_PREFIX) for name in env):
+        return []
     known = {option.variable for option in env_options(parser)}
     return sorted(name for name in env if name.startswith(ENV_PREFIX) and name not in known)
 
@@ -89,7 +156,7 @@ def unknown_variables(parser: argparse.ArgumentParser, environ: Mapping[str, str
 def env_options(parser: argparse.ArgumentParser) -> list[EnvOption]:
     """Every (command, option, variable), for the documentation table."""
     found = []
-    for path, sub in _parsers(parser):
+    for path, sub in parsers(parser):
         for action in _env_actions(sub):
             option = _long_option(action)
             command = " ".join([parser.prog, *path])
@@ -161,13 +228,15 @@ def switch(text: str) -> bool:
     raise ValueError("expected true or false (1/0, yes/no)")
 
 
-def _parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
-             ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+def parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+            ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every (command path, parser) of the tree, each with its options (building those not yet built)."""
     yield path, parser
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                yield from _parsers(sub, (*path, name))
+            for name in list(action.choices):
+                sub = action.built(name) if isinstance(action, Commands) else action.choices[name]
+                yield from parsers(sub, (*path, name))
 
 
 def _env_actions(parser: argparse.ArgumentParser) -> Iterator[argparse.Action]:

@@ -6,7 +6,6 @@ import logging
 import queue
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +27,8 @@ def _api_version(kind: str) -> str:
 
 def _event(kind: str, name: str, reason: str, message: str, event_type: str, home: str,
            namespace: str | None = None) -> dict[str, Any]:
+    import uuid  # (only writes send events: `plan` and `status` need not import it)
+
     stamp = datetime.fromtimestamp(time.time(), tz=UTC).isoformat()
     involved = {"kind": kind, "name": name, "apiVersion": _api_version(kind)}
     if namespace:

@@ -17,7 +17,6 @@ import os
 import select
 import socket
 import ssl
-import tempfile
 import threading
 import time
 import weakref
@@ -93,6 +92,8 @@ def _load_client_certificate(context: ssl.SSLContext, endpoint: Endpoint) -> Non
     if not (endpoint.cert_data or endpoint.key_data):
         context.load_cert_chain(endpoint.cert_file, endpoint.key_file or None)
         return
+    import tempfile  # (only for inline certificate data)
+
     with tempfile.TemporaryDirectory(prefix="reconciler-tls-") as tmp:
         cert, key = endpoint.cert_file, endpoint.key_file
         if endpoint.cert_data:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
 
 from reconciler.errors import Blocked, ClusterError
-from reconciler.images import RegistryInspector
 from reconciler.intent import ParseCache, load_desired
 from reconciler.model import (
     Action,
@@ -46,6 +45,7 @@ from .windows import window_times
 
 if TYPE_CHECKING:
     from reconciler.cluster.port import ClusterPort
+    from reconciler.images import RegistryInspector
 
 log = logging.getLogger("reconciler")
 MACHINE_CONFIG = "MachineConfig"

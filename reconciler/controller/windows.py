@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from reconciler.intent.cron import bounded_trigger
 from reconciler.model import Window
@@ -31,6 +30,8 @@ class WindowTimes:
 def window_times(window: Window, now: float) -> WindowTimes:
     moment = datetime.fromtimestamp(now, tz=UTC).replace(microsecond=0)
     length = timedelta(seconds=window.duration_seconds)
+    from zoneinfo import ZoneInfo  # (a policy without windows never imports it)
+
     trigger = bounded_trigger(window.schedule, ZoneInfo(window.time_zone), moment - length)
     latest = _latest_fire(trigger, moment, length)
     if latest is not None and moment < latest + length:

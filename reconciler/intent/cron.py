@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reconciler.intent.problems import excerpt
 
-if TYPE_CHECKING:  # imported where a trigger is built: parsing a repository without windows needs none
+if TYPE_CHECKING:  # imported where used: parsing a repository without windows needs neither
+    from zoneinfo import ZoneInfo
+
     from apscheduler.triggers.cron import CronTrigger
 
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbering 0..6 (7 = sun)
@@ -74,6 +75,8 @@ def _day(token: str) -> int:
 
 
 def time_zone_problem(name: str) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -83,6 +86,8 @@ def time_zone_problem(name: str) -> str | None:
 
 def schedule_problem(expr: str, time_zone: str) -> tuple[str, str | None]:
     """(normalized schedule, None) when valid, else (expr, reason)."""
+    from zoneinfo import ZoneInfo
+
     try:
         if len(expr) > MAX_SCHEDULE_CHARS:
             raise ValueError(f"longer than {MAX_SCHEDULE_CHARS} characters")

@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Collection, Iterator
 from dataclasses import replace
@@ -171,6 +170,8 @@ class GitSource:
     def _discard_entry(self) -> None:
         """Move the (locked) entry aside, then delete it: its path never holds half a repository."""
         if self.cache_path.exists():
+            import tempfile  # (these two only when the clone cache changes)
+
             aside = Path(tempfile.mkdtemp(prefix=self.cache_path.name + ".old-", dir=self._cache_root))
             os.replace(self.cache_path, aside / "repo")
             shutil.rmtree(aside, ignore_errors=True)
@@ -181,6 +182,8 @@ class GitSource:
             shutil.rmtree(stale, ignore_errors=True)  # left by a process killed while creating
         for stale in self._cache_root.glob(self.cache_path.name + ".old-*"):
             shutil.rmtree(stale, ignore_errors=True)
+        import tempfile
+
         aside = Path(tempfile.mkdtemp(prefix=self.cache_path.name + ".new-", dir=self._cache_root))
         self._git(["init", "--bare", "--quiet", str(aside)], None)
         os.replace(aside, self.cache_path)

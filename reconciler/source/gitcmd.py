@@ -13,7 +13,6 @@ import os
 import re
 import shlex
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +148,8 @@ def auth_env(url: str | None, token: str | None, user: str | None = None,
     if not (token and base):
         yield env
         return
+    import tempfile  # (only with a token)
+
     with tempfile.TemporaryDirectory(prefix="reconciler-git-") as private:
         config = Path(private) / "auth.config"
         header = f"Authorization: Basic {_basic(user or _url_user(url or ''), token)}"

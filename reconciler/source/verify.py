@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -126,6 +125,8 @@ def _is_key_file(path: Path) -> bool:
 
 @contextlib.contextmanager
 def _keyring(keys_dir: Path) -> Iterator[_Keyring]:
+    import tempfile  # (only when verifying)
+
     home = Path(tempfile.mkdtemp(prefix="layering-gnupg-"))
     try:
         home.chmod(0o700)

@@ -1,8 +1,10 @@
-"""`reconciler validate` imports only what parsing a repository needs: not the kubernetes client,
-the scheduler (intent reads cron triggers only), the terminal UI, the diff library or the simulator
-(each costs a tenth of a second or more to import; together most of a second of every CLI call).
-With its files in the parse cache, neither the YAML parser, the schema validator nor gitpython is
-imported either; nor are the first two when `plan` reads a repository it parsed before."""
+"""`reconciler validate` imports only what parsing a repository needs: not the kubernetes client nor
+any HTTP client, the scheduler (intent reads cron triggers only), the terminal UI, the diff library or
+the simulator (each costs from a hundredth to a tenth of a second to import). With its files in the
+parse cache, neither the YAML parser, the schema validator nor gitpython is imported either; nor are
+the first two when `plan` reads a repository it parsed before. `plan` builds only its own options,
+so it imports neither the simulator's command line (mcosim) nor what other commands and options use
+(registry checks, events of writes, temporary files, time zones)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,15 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from mcosim import SimConfig, Simulator
+
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("kubernetes", "urllib3", "apscheduler.schedulers", "rich", "deepdiff", "mcosim.sim",
+HEAVY = ("kubernetes", "urllib3", "apscheduler.schedulers", "rich", "deepdiff", "mcosim", "http.client",
          "reconciler.cluster.adapter", "reconciler.report", "reconciler.rollout")
 PROBE = """
 import json, sys
@@ -23,6 +30,9 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
+# what `plan` of a parsed repository, against a static kubeconfig, with no windows, never needs
+PLAN_NEVER = ("kubernetes", "urllib3", "apscheduler", "rich", "mcosim", "reconciler.images", "urllib.request", "uuid",
+              "tempfile", "zoneinfo", "git", "ruamel.yaml", "jsonschema")
 PARSERS = ("ruamel.yaml", "jsonschema", "apscheduler")  # (the ruamel namespace package is empty)
 SOURCE_AND_INTENT = """
 import json, sys
@@ -84,3 +94,39 @@ def test_the_probe_sees_imports(tmp_path: Path) -> None:
         "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}], "current-context": "c"}))
     code, modules = imported_by("status", "--kubeconfig", str(kubeconfig))
     assert code != 0 and "kubernetes" in modules
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A simulated cluster in this process, served over HTTP; the commands run in child processes."""
+    with Simulator(SimConfig(clock="virtual", masters=1, workers=1)).start() as sim:
+        yield sim.write_kubeconfig(tmp_path_factory.mktemp("sim") / "kubeconfig")
+
+
+def committed(repo: Path) -> Path:
+    """example-repo/ with a policy without maintenance windows, committed."""
+    shutil.copytree(ROOT / "example-repo", repo)
+    (repo / "layering.yaml").write_text("apiVersion: layering.gitops.dev/v1alpha1\nkind: LayeringPolicy\n"
+                                        "metadata:\n  name: default\nspec:\n  bakeTime: 10m\n")
+    for argv in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@example.com", "-c", "user.name=t",
+                                                  "commit", "-qm", "bindings"]):
+        subprocess.run(["git", *argv], cwd=repo, check=True, capture_output=True)
+    return repo
+
+
+def test_plan_imports_only_what_plan_uses(kubeconfig: Path, tmp_path: Path) -> None:
+    argv = ("plan", "--repo", str(committed(tmp_path / "repo")), "--kubeconfig", str(kubeconfig),
+            "--cache-dir", str(tmp_path / "cache"))
+    code, cold = imported_by(*argv)
+    assert code == 2 and heavy(cold, ("mcosim",)) == []  # changes pending: the plan ran to its end
+    code, warm = imported_by(*argv)  # the parse cache filled
+    assert code == 2
+    loaded = heavy(warm, PLAN_NEVER)
+    assert loaded == [], f"plan imported {loaded}"
+    assert {"reconciler.report", "reconciler.rollout", "reconciler.cluster.adapter"} <= warm
+
+
+def test_the_probe_sees_the_simulator_command_line(kubeconfig: Path) -> None:
+    """`reconciler sim …` does build mcosim's commands (the guard above can fail)."""
+    code, modules = imported_by("sim", "images", "--kubeconfig", str(kubeconfig))
+    assert code == 0 and "mcosim.cli" in modules
