@@ -40,6 +40,8 @@ def _char_width(char: str) -> int:
 
 def wrap(text: str, width: int) -> list[str]:
     """Each line of `text` wrapped at spaces to `width` columns, words longer than that folded."""
+    if "\n" not in text and cell_len(text) <= width:  # most cells of a table
+        return [text]
     lines: list[str] = []
     for line in text.split("\n"):
         if cell_len(line) <= width:
@@ -123,13 +125,13 @@ def _row_lines(cells: Iterable[str], widths: list[int]) -> list[str]:
     wrapped = [wrap(cell, w) for cell, w in zip(cells, widths, strict=True)]
     height = max(len(c) for c in wrapped)
     return [
-        " " + " ".join(" " + _pad(c[n] if n < len(c) else "", w) + " " for c, w in zip(wrapped, widths, strict=True))
+        "  " + "   ".join(_pad(c[n] if n < len(c) else "", w) for c, w in zip(wrapped, widths, strict=True)) + " "
         for n in range(height)
     ]
 
 
 def _pad(text: str, width: int) -> str:
-    return text + " " * (width - cell_len(text))
+    return text.ljust(width) if text.isascii() else text + " " * (width - cell_len(text))
 
 
 @dataclass
