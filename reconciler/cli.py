@@ -295,19 +295,20 @@ def _secret(path: Path) -> bytes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. The cyclic garbage collector runs only for a command that runs for long
+    (_ends_by_itself); the caller's setting is restored on return."""
     collecting = gc.isenabled()
-    gc.disable()  # until the command is known to run for long (_ends_by_itself)
+    gc.disable()
     try:
-        return _main(argv, collecting)
+        return _main(argv)
     finally:
-        if collecting:
-            gc.enable()
+        (gc.enable if collecting else gc.disable)()
 
 
-def _main(argv: Sequence[str] | None, collecting: bool) -> int:
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = settings.parse(parser, argv)  # the command line over LAYERING_* variables
-    if collecting and not _ends_by_itself(args):
+    if not _ends_by_itself(args):
         gc.enable()
     logs.configure(args.verbose, args.log_format)
     for name in settings.unknown_variables(parser):

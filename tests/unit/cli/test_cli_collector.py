@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,3 +64,10 @@ def test_main_leaves_a_disabled_collector_disabled(tmp_path: Path) -> None:
 ])
 def test_only_commands_that_end_by_themselves_pause_the_collector(argv: list[str], ends: bool) -> None:
     assert _ends_by_itself(build_parser().parse_args(argv)) is ends
+
+
+def test_the_entry_point_loads_the_modules_with_the_collector_off() -> None:
+    probe = ("import gc, reconciler.__main__ as entry, reconciler.cli as cli; "
+             "print(gc.isenabled(), entry.main is cli.main)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
