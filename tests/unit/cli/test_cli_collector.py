@@ -66,8 +66,10 @@ def test_only_commands_that_end_by_themselves_pause_the_collector(argv: list[str
     assert _ends_by_itself(build_parser().parse_args(argv)) is ends
 
 
-def test_the_entry_point_loads_the_modules_with_the_collector_off() -> None:
-    probe = ("import gc, reconciler.__main__ as entry, reconciler.cli as cli; "
-             "print(gc.isenabled(), entry.main is cli.main)")
+def test_the_entry_point_loads_with_the_collector_off_and_exits_without_collecting(tmp_path: Path) -> None:
+    repo = shutil.copytree(EXAMPLE, tmp_path / "repo")
+    probe = ("import gc, sys; import reconciler.__main__ as entry; loading = gc.isenabled(); "
+             f"sys.argv = ['reconciler', 'validate', {str(repo)!r}]; code = entry.main(); "
+             "print(loading, code, gc.get_freeze_count() > 0)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["False", "True"]
+    assert done.stdout.split() == ["False", "0", "True"]
