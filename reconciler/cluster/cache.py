@@ -9,7 +9,6 @@ MachineConfigNodes are watched at the newest version served, and not at all when
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Generator
@@ -19,7 +18,7 @@ from typing import Any
 from reconciler.errors import ClusterError, NotFound
 from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE, LiveState
 
-from .api import KubeApi, core, mco
+from .api import KubeApi, core, decode, mco
 from .parse import annotations_of, labels_of, meta
 from .read import MCN_VERSIONS, drain_blockers, read_osimageurl
 from .selective import NodeDeriver, assemble, unsettled_pools
@@ -230,7 +229,7 @@ class WatchCache:
             for line in lines:
                 if self._stopping.is_set():
                     return
-                self._apply(kind, json.loads(line))
+                self._apply(kind, decode(line))
         finally:
             lines.close()
 

@@ -31,7 +31,7 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 
 # what `plan` of a parsed repository, against a static kubeconfig, with no windows, never needs
-PLAN_NEVER = ("kubernetes", "urllib3", "apscheduler", "rich", "mcosim", "reconciler.images", "urllib.request", "uuid",
+PLAN_NEVER = ("kubernetes", "urllib3", "apscheduler", "rich", "mcosim", "reconciler.images", "urllib.request",
               "tempfile", "zoneinfo", "fractions", "decimal", "git", "ruamel.yaml", "jsonschema")
 PARSERS = ("ruamel.yaml", "jsonschema", "apscheduler")  # (the ruamel namespace package is empty)
 SOURCE_AND_INTENT = """
