@@ -55,28 +55,21 @@ def _first_per_pool(bindings: Iterable[Binding]) -> list[Binding]:
 
 def _binding_action(binding: Binding, desired: DesiredState, live: LiveState) -> Action:
     want = ourmc.for_binding(binding, desired)
-    base = Action(
-        pool=binding.pool,
-        kind=ActionKind.CREATE,
-        mc_name=want.name,
-        old_image=None,
-        new_image=want.os_image_url,
-        binding=binding,
-        desired=want,
-    )
+
+    def action(kind: ActionKind, old_image: str | None = None, resource_version: str = "",
+               drift: tuple[Drift, ...] = ()) -> Action:
+        return Action(pool=binding.pool, kind=kind, mc_name=want.name, old_image=old_image,
+                      new_image=want.os_image_url, binding=binding, desired=want,
+                      live_resource_version=resource_version, drift=drift)
+
     existing = live.machine_config(want.name)
     if existing is None:
-        return replace(base, drift=_deleted_by_hand(binding, live))
+        return action(ActionKind.CREATE, drift=_deleted_by_hand(binding, live))
     if not existing.managed:
-        return base  # blocked: an MC we do not own has our name
+        return action(ActionKind.CREATE)  # blocked: an MC we do not own has our name
     differences = ourmc.compare(existing, want)
-    return replace(
-        base,
-        kind=ActionKind.UPDATE if differences else ActionKind.UNCHANGED,
-        old_image=existing.os_image_url or None,
-        live_resource_version=existing.resource_version,
-        drift=differences,
-    )
+    kind = ActionKind.UPDATE if differences else ActionKind.UNCHANGED
+    return action(kind, existing.os_image_url or None, existing.resource_version, differences)
 
 
 def _deleted_by_hand(binding: Binding, live: LiveState) -> tuple[Drift, ...]:
