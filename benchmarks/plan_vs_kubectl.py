@@ -1,6 +1,7 @@
 """Benchmark: `reconciler plan` against `kubectl diff -f` of the same MachineConfigs, on the same
 simulated cluster (its own process), at 1 binding and at N bindings (one pool each). Each command runs
-once to warm caches (the clone, kubectl's discovery cache), then REPEATS times; medians are compared.
+once to warm caches (the clone, kubectl's discovery cache), then REPEATS times, the two taking turns
+(so that both see the machine in the same state: on a shared VM its speed drifts); medians are compared.
 
     .venv/bin/python benchmarks/plan_vs_kubectl.py --pools 500
 """
@@ -39,16 +40,19 @@ def manifests(repo: Path, cache: Path, out: Path) -> Path:
     return out
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=False)  # warm
-    runs = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-        runs.append(time.perf_counter() - started)
-        if done.returncode not in (0, 1, 2):  # plan: 2 = changes pending; diff: 1 = differences
-            raise SystemExit(f"{argv[0:3]} failed ({done.returncode}): {done.stderr[-600:]}")
-    return statistics.median(runs)
+def run(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1, 2):  # plan: 2 = changes pending; diff: 1 = differences
+        raise SystemExit(f"{argv[0:3]} failed ({done.returncode}): {done.stderr[-600:]}")
+    return time.perf_counter() - started
+
+
+def timed_in_turns(first: list[str], second: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Median seconds of each command; one warm-up run each, then REPEATS runs taking turns."""
+    run(first, env), run(second, env)
+    pairs = [(run(first, env), run(second, env)) for _ in range(REPEATS)]
+    return statistics.median(a for a, _ in pairs), statistics.median(b for _, b in pairs)
 
 
 def compare(kubeconfig: Path, tmp: Path, bindings: int) -> str:
@@ -56,10 +60,10 @@ def compare(kubeconfig: Path, tmp: Path, bindings: int) -> str:
     repo = git_repo(work / "repo", dict.fromkeys(pool_names(bindings), IMAGE))
     listing = manifests(repo, work / "cache", work / "mcs.json")
     env = {**os.environ, "KUBECACHEDIR": str(work / "kube-cache"), "COLUMNS": "150"}
-    kubectl = timed([shutil.which("kubectl") or "kubectl", "--kubeconfig", str(kubeconfig), "diff", "-f",
-                     str(listing)], env)
-    plan = timed([PYTHON, "-m", "reconciler", "plan", "--repo", str(repo), "--kubeconfig", str(kubeconfig),
-                  "--cache-dir", str(work / "cache")], env)
+    kubectl, plan = timed_in_turns(
+        [shutil.which("kubectl") or "kubectl", "--kubeconfig", str(kubeconfig), "diff", "-f", str(listing)],
+        [PYTHON, "-m", "reconciler", "plan", "--repo", str(repo), "--kubeconfig", str(kubeconfig),
+         "--cache-dir", str(work / "cache")], env)
     return (f"  {bindings:>4} binding(s): reconciler plan {plan:.2f} s, kubectl diff -f {kubectl:.2f} s, "
             f"ratio {plan / kubectl:.2f}")
 
