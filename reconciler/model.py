@@ -419,6 +419,9 @@ class Impact:
     nodes_to_reboot: int
 
 
+NO_IMPACT = Impact((), 0)
+
+
 @dataclass(frozen=True)
 class Action:
     """The plan for one pool's MachineConfig. A CREATE or UPDATE always carries `desired`."""
@@ -432,7 +435,7 @@ class Action:
     desired: DesiredMachineConfig | None = None
     live_resource_version: str = ""
     drift: tuple[Drift, ...] = ()  # field differences between live and desired
-    impact: Impact = field(default_factory=lambda: Impact((), 0))
+    impact: Impact = NO_IMPACT
 
     def __post_init__(self) -> None:
         if self.kind in (ActionKind.CREATE, ActionKind.UPDATE) and self.desired is None:

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 from reconciler import ourmc, render
 from reconciler.model import (
+    NO_IMPACT,
     Action,
     ActionKind,
     Binding,
     DesiredState,
     Drift,
     ImageInfo,
-    Impact,
     LiveState,
     MachineConfigInfo,
     Plan,
@@ -39,7 +39,7 @@ def make_plan(desired: DesiredState, live: LiveState, images: Mapping[str, Image
     actions += _prune_actions(live, {a.mc_name for a in actions})
     after = state_after(live, actions)
     found = impacts(live, actions, after)
-    actions = [replace(a, impact=found.get(a.mc_name, Impact((), 0))) for a in actions]
+    actions = [replace(a, impact=found.get(a.mc_name, NO_IMPACT)) for a in actions]
     actions.sort(key=lambda a: (a.pool, a.mc_name))
     problems = _problems(desired, live, actions, after, images or {}, allow_stale_base)
     return Plan(repo=desired.repo, commit=desired.commit, actions=tuple(actions), problems=problems,

@@ -10,7 +10,7 @@ the removed binding had, as recorded in memory when it was applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.model import (
@@ -71,21 +71,21 @@ def collect_targets(
             found[action.pool] = _from_action(action, live, memory.record(action.pool))
     for binding in desired.bindings:
         if binding.pool not in found:
-            found[binding.pool] = _from_binding(binding, None, live)
+            found[binding.pool] = _from_binding(binding, None, live, memory.record(binding.pool))
     for record in memory.records:
         if record.pool not in found:
             found[record.pool] = _from_record(record)
-    return {pool: _with_affected(found[pool], memory.record(pool)) for pool in sorted(found)}
+    return {pool: found[pool] for pool in sorted(found)}
 
 
 def _from_action(action: Action, live: LiveState, record: PoolRecord | None) -> PoolTarget:
     write = action if action.kind is not ActionKind.UNCHANGED else None
     if action.kind is ActionKind.DELETE or action.binding is None:
         return _removal(action.pool, write, live, record, action.old_image or "")
-    return _from_binding(action.binding, write, live)
+    return _from_binding(action.binding, write, live, record)
 
 
-def _from_binding(binding: Binding, action: Action | None, live: LiveState) -> PoolTarget:
+def _from_binding(binding: Binding, action: Action | None, live: LiveState, record: PoolRecord | None) -> PoolTarget:
     mc = live.machine_config(mc_name_for_pool(binding.pool))
     return PoolTarget(
         pool=binding.pool,
@@ -95,6 +95,7 @@ def _from_binding(binding: Binding, action: Action | None, live: LiveState) -> P
         window=binding.window,
         action=action,
         replaced_image=mc.os_image_url if mc is not None else "",
+        affected=_affected(binding.pool, action, binding.os_image_url, record),
     )
 
 
@@ -112,24 +113,26 @@ def _removal(
         window=record.window if record else None,
         action=action,
         replaced_image=replaced or (record.replaced_image if record and record.image is None else ""),
+        affected=_affected(pool, action, None, record),
     )
 
 
 def _from_record(record: PoolRecord) -> PoolTarget:
     """A pool only the memory knows: our MC and the binding are both gone, so it goes back to base."""
     replaced = record.replaced_image if record.image is None else record.image
-    return PoolTarget(record.pool, None, record.binding, record.stage, record.window, None, replaced)
+    return PoolTarget(record.pool, None, record.binding, record.stage, record.window, None, replaced,
+                      _affected(record.pool, None, None, record))
 
 
-def _with_affected(target: PoolTarget, record: PoolRecord | None) -> PoolTarget:
+def _affected(pool: str, action: Action | None, image: str | None, record: PoolRecord | None) -> tuple[str, ...]:
     """The pool first, then the pools whose render the change reaches (custom pools inheriting worker)."""
-    if target.action is not None:
-        reached = target.action.impact.pools
-    elif record is not None and record.image == target.image:
+    if action is not None:
+        reached = action.impact.pools
+    elif record is not None and record.image == image:
         reached = record.affected
     else:
         reached = ()
-    return replace(target, affected=(target.pool, *(p for p in reached if p != target.pool)))
+    return (pool, *(p for p in reached if p != pool))
 
 
 def _as_int(raw: str | None) -> int | None:
