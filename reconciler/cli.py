@@ -34,8 +34,8 @@ CLUSTER_HELP = (
     "CLUSTER: --kubeconfig PATH [--context NAME] (default: $KUBECONFIG, ~/.kube/config, or in-cluster) "
     "or --sim (an embedded simulated cluster in this process)."
 )
-CACHE_HELP = ("where clones are kept, and in its parsed/ the files already parsed, by git blob id (default "
-              "~/.cache/layering-reconciler/repos and …/parsed)")
+CACHE_HELP = ("where clones are kept, and in its parsed/ what was parsed, by git blob id and by repository "
+              "content (default ~/.cache/layering-reconciler/repos and …/parsed)")
 SRC_HELP = "a git URL (https://, ssh://, git@host:, file://) or the path of a local git repository"
 
 
