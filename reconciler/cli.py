@@ -341,7 +341,7 @@ def dispatch(args: argparse.Namespace) -> int:
     from reconciler.controller import commands
 
     if args.command == "validate":
-        return commands.validate(args.path, ParseCache(parse_cache_dir(args.cache_dir)))
+        return commands.validate(args.path, _parse_cache(args))
     if args.command == "sim":
         from mcosim.cli import run_subcommand
 
@@ -352,11 +352,11 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.command == "status":
             source = _source(args) if args.repo else None
             return commands.status(target.cluster, source, args.ref, args.output, target.clock,
-                                   ParseCache(parse_cache_dir(args.cache_dir)))
+                                   _parse_cache(args))
         images = _inspector(args, target) if target.registry_mirror or args.inspect_images else None
         reconciler = commands.Reconciler(_source(args), target.cluster, args.ref, target.clock, images,
                                          allow_stale_base=args.allow_stale_base,
-                                         parse_cache=ParseCache(parse_cache_dir(args.cache_dir)))
+                                         parse_cache=_parse_cache(args))
         if args.command == "plan" and args.base:
             from reconciler.controller.review import review
             from reconciler.source import GitSource
@@ -375,6 +375,10 @@ def dispatch(args: argparse.Namespace) -> int:
             return run_forever(reconciler, interval=args.interval, metrics_port=args.metrics_port,
                                metrics_address=args.metrics_address, leader=leader, webhook=webhook)
     raise AssertionError(args.command)
+
+
+def _parse_cache(args: argparse.Namespace) -> ParseCache:
+    return ParseCache(parse_cache_dir(args.cache_dir))
 
 
 def _source(args: argparse.Namespace) -> GitSource:

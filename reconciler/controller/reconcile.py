@@ -82,9 +82,9 @@ class Reconciler:
     images: RegistryInspector | None = None  # registry metadata for preflight checks, when available
     allow_stale_base: bool = False  # let an image built FROM an older base than the cluster's roll out
     every_node: bool = False  # read every node (status shows them), not only those of unsettled pools
-    # parsed files by blob id, kept across passes: a new commit parses only the files it changed
+    # kept across passes: the last commit's analysis (an unchanged commit is not analysed again) and
+    # the files by blob id (a new commit parses only the files it changed)
     parse_cache: ParseCache = field(default_factory=ParseCache)
-    _parsed: dict[tuple[str, str], DesiredState] = field(default_factory=dict, init=False, repr=False, compare=False)
     # the memory as the cluster held it after our last load or save, and as our last pass decided it
     # (its progress marks may be newer: they are saved with the next change, or once a minute)
     _memory_seen: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
@@ -100,21 +100,10 @@ class Reconciler:
             # the image checks need the architectures of every pool's nodes, not only of unsettled pools
             live_read = reader.submit(self.cluster.read_live, self.clock(), self.every_node or self.images is not None)
             snapshot = self.source.snapshot(self.ref)  # with --verify, an untrusted commit raises here
-            desired = self._load(snapshot)
+            desired = load_desired(snapshot, self.parse_cache)
             live = live_read.result()
         plan = make_plan(desired, live, self._inspect(desired, live), self.allow_stale_base)
         return desired, live, replace(plan, verification=snapshot.verification)
-
-    def _load(self, snapshot: Snapshot) -> DesiredState:
-        """A commit always holds the same files: parse each commit once (the last one is kept)."""
-        key = (snapshot.repo, snapshot.commit)
-        if snapshot.commit and key in self._parsed:
-            return self._parsed[key]
-        desired = load_desired(snapshot, self.parse_cache)
-        if snapshot.commit:
-            self._parsed.clear()
-            self._parsed[key] = desired
-        return desired
 
     def _inspect(self, desired: DesiredState, live: LiveState) -> dict[str, ImageInfo]:
         """Every bound image, and the cluster's base image (what a layered image must be built FROM)."""
