@@ -13,13 +13,13 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from reconciler import __version__, logs, settings
 from reconciler.errors import EXIT_ERROR, EXIT_OK, InvalidInput, ReconcilerError
 from reconciler.intent import ParseCache, duration_problem, duration_syntax_problem, excerpt, parse_duration
+from reconciler.records import record
 from reconciler.source.layout import parse_cache_dir
 
 if TYPE_CHECKING:  # imported where used: `validate` needs neither git nor the cluster client
@@ -419,7 +419,7 @@ def _token(path: Path | None) -> str | None:
         raise InvalidInput(f"{path}: cannot read the token file: {exc.strerror}") from None
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """The cluster to talk to, with the clock and sleep that match it."""
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 from abc import abstractmethod
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
+
+from reconciler.records import record
 
 API_GROUP = "layering.gitops.dev"
 API_VERSION = f"{API_GROUP}/v1alpha1"
@@ -34,7 +36,7 @@ def mc_name_for_pool(pool: str) -> str:
 
 
 # ---- where things came from ---------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Location:
     """A place in the bindings repository: `bindings/worker.yaml:7:3`."""
 
@@ -49,7 +51,7 @@ class Location:
 
 
 # ---- a read of the repository ------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Signature:
     """A signature git verified against the trusted keys: on the commit or on the tag naming it."""
 
@@ -59,7 +61,7 @@ class Signature:
     format: str  # "ssh" | "openpgp"
 
 
-@dataclass(frozen=True)
+@record
 class Verification:
     """What `--verify` checked for a snapshot (every signature verified; a refusal raises instead)."""
 
@@ -80,7 +82,7 @@ class FilesOnDemand(Mapping[str, bytes]):
         """The contents of `paths` (each read at most once); the source's error when it cannot read them."""
 
 
-@dataclass(frozen=True)
+@record
 class Snapshot:
     """The bindings files of one commit: what source/ hands to intent/."""
 
@@ -108,7 +110,7 @@ def blob_id(content: bytes) -> str:
 
 
 # ---- desired state (from git) -------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Binding:
     """One PoolImageBinding: this pool boots this image."""
 
@@ -121,7 +123,7 @@ class Binding:
     location: Location = field(default_factory=lambda: Location(""))
 
 
-@dataclass(frozen=True)
+@record
 class Window:
     name: str
     schedule: str  # five-field cron
@@ -143,7 +145,7 @@ class Overrun(StrEnum):
     PAUSE = "pause"  # pause the pool until the window opens again
 
 
-@dataclass(frozen=True)
+@record
 class Policy:
     bake_seconds: int = 600
     on_degraded: OnDegraded = OnDegraded.HALT
@@ -158,7 +160,7 @@ class Policy:
         return next((w for w in self.windows if w.name == name), None)
 
 
-@dataclass(frozen=True)
+@record
 class DesiredState:
     repo: str  # the source as the user gave it (credentials removed)
     commit: str
@@ -170,7 +172,7 @@ class DesiredState:
 
 
 # ---- live state (from the cluster) --------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Condition:
     type: str
     status: str  # "True" | "False" | "Unknown"
@@ -178,7 +180,7 @@ class Condition:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class MachineConfigInfo:
     name: str
     role: str | None  # the machineconfiguration.openshift.io/role label
@@ -196,7 +198,7 @@ class MachineConfigInfo:
         return dict(self.annotations).get(key)
 
 
-@dataclass(frozen=True)
+@record
 class NodeState:
     name: str
     pool: str
@@ -211,7 +213,7 @@ class NodeState:
     arch: str = ""  # the kubernetes.io/arch label ("" when unknown)
 
 
-@dataclass(frozen=True)
+@record
 class PoolState:
     name: str
     roles: tuple[str, ...]  # the role label values its machineConfigSelector selects
@@ -264,7 +266,7 @@ class RoleIndex:
         return found
 
 
-@dataclass(frozen=True)
+@record
 class LiveState:
     base_image: str
     release_version: str
@@ -303,7 +305,7 @@ class LiveState:
         return {pool: tuple(nodes) for pool, nodes in grouped.items()}
 
 
-@dataclass(frozen=True)
+@record
 class ImageInfo:
     """What the registry says about an image reference (manifest annotations, config labels, platforms)."""
 
@@ -323,7 +325,7 @@ class ImageInfo:
 
 
 # ---- review (a pull request against its target branch) -----------------------------------------
-@dataclass(frozen=True)
+@record
 class BindingChange:
     """How a pull request changes one pool's binding relative to its target branch."""
 
@@ -348,7 +350,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     severity: Severity
     subject: str  # `bindings/worker.yaml:7:3` or `MachineConfigPool/worker`
@@ -365,7 +367,7 @@ class CheckResult(StrEnum):
     SKIPPED = "skipped"  # not enough metadata to tell
 
 
-@dataclass(frozen=True)
+@record
 class ImageCheck:
     """One preflight check of one bound image: exists, base, arch or bootable."""
 
@@ -376,7 +378,7 @@ class ImageCheck:
     detail: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class DesiredMachineConfig:
     """The full MachineConfig we want for a pool (cluster/ turns it into an API object)."""
 
@@ -394,7 +396,7 @@ class DriftKind(StrEnum):
     DELETED = "deleted"  # our whole MachineConfig was deleted outside git
 
 
-@dataclass(frozen=True)
+@record
 class Drift:
     """One field where our live MachineConfig differs from what git wants."""
 
@@ -413,7 +415,7 @@ class Drift:
         return f"{self.field}: {self.live} → {self.desired}"
 
 
-@dataclass(frozen=True)
+@record
 class Impact:
     pools: tuple[str, ...]  # every pool that re-renders (a worker change reaches custom pools)
     nodes_to_reboot: int
@@ -422,7 +424,7 @@ class Impact:
 NO_IMPACT = Impact((), 0)
 
 
-@dataclass(frozen=True)
+@record
 class Action:
     """The plan for one pool's MachineConfig. A CREATE or UPDATE always carries `desired`."""
 
@@ -449,7 +451,7 @@ class Action:
         return self.desired
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     repo: str
     commit: str
@@ -490,7 +492,7 @@ class Verb(StrEnum):
 WRITING_VERBS = frozenset({Verb.CREATED, Verb.UPDATED, Verb.DELETED, Verb.RESTORED, Verb.PAUSED, Verb.UNPAUSED})
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     """One entry of a pass's change set: what happened to which object, old → new, and why."""
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from reconciler.records import record
 
 ENV_PREFIX = "LAYERING_"
 ENV_HELP = (
@@ -45,7 +46,7 @@ def env_name(option: str) -> str:
     return ENV_PREFIX + option.lstrip("-").replace("-", "_").upper()
 
 
-@dataclass(frozen=True)
+@record
 class EnvOption:
     """One command's option and the variable that can set it."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +17,7 @@ import orjson
 
 from reconciler import __version__
 from reconciler.errors import ClusterError, Transient
+from reconciler.records import record
 
 from .errors import HttpFailure, Unreachable, translate
 from .transport import JSON, Transport, target
@@ -48,7 +48,7 @@ def core(plural: str, name: str = "", namespace: str = "") -> str:
     return path("", "v1", plural, name, namespace)
 
 
-@dataclass(frozen=True)
+@record
 class RequestPolicy:
     """Timeouts for every request and the bounded retry of reads."""
 

@@ -19,6 +19,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.records import record
+
 from .transport import Endpoint
 
 CLUSTER_FIELDS = frozenset({"server", "certificate-authority", "certificate-authority-data",
@@ -32,7 +34,7 @@ class NotStatic(Exception):
     """This context needs the kubernetes client's loader."""
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     value: Obj
     directory: str  # of the file that defined it: relative paths start there

@@ -8,10 +8,10 @@ concrete `Cluster`. Every method raises the project's ClusterError tree (reconci
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from reconciler.model import DesiredMachineConfig, LiveState
+from reconciler.records import record
 
 
 class ClusterPort(Protocol):
@@ -71,7 +71,7 @@ class Following(Protocol):
 REQUESTED_AT = "layering.gitops.dev/requestedAt"  # annotation on the Lease: a sync was asked for
 
 
-@dataclass(frozen=True)
+@record
 class LeaseRecord:
     """A coordination.k8s.io/v1 Lease as leader election reads it (times are RFC 3339 strings)."""
 

@@ -21,9 +21,10 @@ import threading
 import time
 import weakref
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
+
+from reconciler.records import record
 
 from .errors import HttpFailure, Unreachable
 
@@ -57,7 +58,7 @@ def target(base: str, path: str, query: Query) -> str:
     return f"{base}{path}?{urlencode(query, quote_via=quote)}" if query else f"{base}{path}"
 
 
-@dataclass(frozen=True)
+@record
 class Endpoint:
     """Everything a static kubeconfig context (or the in-cluster account) says about the connection."""
 

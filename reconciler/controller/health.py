@@ -22,20 +22,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from reconciler.errors import ClusterError, InvalidInput, ReconcilerError, SourceError
+from reconciler.records import record
 from reconciler.source.gitcmd import FETCH_TIMEOUT_SECONDS
 
 STUCK_AFTER_GAPS = 3
 MIN_STUCK_SECONDS = 2 * FETCH_TIMEOUT_SECONDS  # a pass may wait this long on git alone, and then fail
 
 
-@dataclass(frozen=True)
+@record
 class Check:
     name: str
     ok: bool

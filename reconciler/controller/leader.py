@@ -17,13 +17,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.cluster.port import ClusterPort, Following, LeasePort, LeaseRecord
 from reconciler.errors import ClusterError, Conflict
 from reconciler.model import DesiredMachineConfig, LiveState
+from reconciler.records import record
 
 log = logging.getLogger("reconciler")
 REQUEST_ATTEMPTS = 5
@@ -33,7 +34,7 @@ class NotLeader(ClusterError):
     """A write refused before it was sent: this replica does not hold a valid lease."""
 
 
-@dataclass(frozen=True)
+@record
 class LeaderConfig:
     identity: str
     lease_duration: float = 15.0

@@ -28,6 +28,7 @@ from reconciler.model import (
     Verb,
 )
 from reconciler.plan import make_plan
+from reconciler.records import record
 from reconciler.report.changes import change_line, event_reason
 from reconciler.rollout import (
     Decision,
@@ -58,7 +59,7 @@ class Source(Protocol):
     def snapshot(self, ref: str | None = None) -> Snapshot: ...
 
 
-@dataclass(frozen=True)
+@record
 class PassResult:
     desired: DesiredState
     live: LiveState

@@ -7,12 +7,12 @@ search over the trigger's forward search: O(log(duration)) trigger calls, whatev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from reconciler.intent.cron import bounded_trigger
 from reconciler.model import Window
+from reconciler.records import record
 
 if TYPE_CHECKING:  # bounded_trigger imports it: only a policy with windows pays for the scheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # bounded_trigger imports it: only a policy with windows pays
 _RESOLUTION = timedelta(seconds=1)
 
 
-@dataclass(frozen=True)
+@record
 class WindowTimes:
     open: bool
     opens_at: float | None  # the next opening, when closed

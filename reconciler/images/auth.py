@@ -14,14 +14,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from reconciler.errors import InvalidInput
+from reconciler.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Credential:
     username: str
     password: str = field(repr=False)
@@ -30,7 +31,7 @@ class Credential:
         return "Basic " + base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
 
 
-@dataclass(frozen=True)
+@record
 class AuthFile:
     """Credentials per registry scope; `where` names the file (or secret) in messages."""
 

@@ -18,12 +18,13 @@ import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from reconciler.images.auth import AuthFile, Credential
 from reconciler.model import ImageInfo
+from reconciler.records import record
 
 INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json")
@@ -35,7 +36,7 @@ _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024  # manifests and configs are small; refuse anything larger
 
 
-@dataclass(frozen=True)
+@record
 class Endpoint:
     """Where one image's repository is served: `<base>/v2/<repository>/…`, credentials by `scope_key`."""
 

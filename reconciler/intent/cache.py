@@ -29,7 +29,7 @@ import os
 import pickle
 import sys
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 from reconciler import model
 from reconciler.intent.document import Document, expected_kind
 from reconciler.model import DesiredState
+from reconciler.records import record
 
 log = logging.getLogger("reconciler")
 FORMAT = 2  # bump when the entry layout changes
@@ -52,7 +53,7 @@ Position = tuple[int, int]
 ProblemAt = tuple[int, int, str]  # line, column, message (the path is the file's)
 
 
-@dataclass(frozen=True)
+@record
 class FileResult:
     """One file read: the events it charged to the budget, its problems, its schema-valid documents."""
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from reconciler.records import record
 
 POLICY_FILE = "layering.yaml"
 BINDING = "PoolImageBinding"
@@ -15,7 +16,7 @@ def expected_kind(path: str) -> str:
     return POLICY if path == POLICY_FILE else BINDING
 
 
-@dataclass(frozen=True)
+@record
 class Document:
     path: str
     data: Any  # a mapping with line/column data (`.lc`) for a well-formed document

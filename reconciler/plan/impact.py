@@ -12,10 +12,11 @@ those whose render its MachineConfig decides afterwards.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from reconciler import ourmc, render
 from reconciler.model import Action, ActionKind, Impact, LiveState, MachineConfigInfo, PoolState, RoleIndex
+from reconciler.records import record
 
 WRITES = (ActionKind.CREATE, ActionKind.UPDATE)
 
@@ -34,7 +35,7 @@ def _replaced(mc: MachineConfigInfo, written: dict[str, Action]) -> bool:
     return mc.managed and mc.name in written
 
 
-@dataclass(frozen=True)
+@record
 class _PoolRender:
     pool: PoolState
     before_image: str

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from reconciler.model import Action, DesiredMachineConfig
+from reconciler.records import record
 
 if TYPE_CHECKING:
     from reconciler.rollout.memory import Memory
 
 
-@dataclass(frozen=True)
+@record
 class WindowStatus:
     """A policy window at `now`, computed by the controller (cron trigger) and passed in."""
 
@@ -42,7 +42,7 @@ NEXT = "next: "  # the reason of a pool whose write this pass decided: `next: wr
 WRITTEN_REASON = "MachineConfig written; waiting for the render"
 
 
-@dataclass(frozen=True)
+@record
 class NodeProgress:
     name: str
     pool: str
@@ -51,7 +51,7 @@ class NodeProgress:
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class PoolProgress:
     pool: str
     stage: int
@@ -70,7 +70,7 @@ class PoolProgress:
     nodes: tuple[NodeProgress, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class RestoreMachineConfig:
     """Rollback: put our MC of `pool` back to what it was before the failed write.
 
@@ -85,7 +85,7 @@ class RestoreMachineConfig:
     reason: str
 
 
-@dataclass(frozen=True)
+@record
 class PausePool:
     """Set the pool's spec.paused (overrun: pause, around maintenance windows)."""
 
@@ -97,7 +97,7 @@ class PausePool:
 Write = Action | RestoreMachineConfig | PausePool
 
 
-@dataclass(frozen=True)
+@record
 class Decision:
     """The outcome of one pass.
 

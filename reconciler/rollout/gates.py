@@ -13,10 +13,10 @@ pool selects) boots nothing: it neither waits for other stages nor holds them ba
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.model import LiveState, Overrun, Plan, Policy
+from reconciler.records import record
 from reconciler.rollout import observe
 from reconciler.rollout.decision import HALTING_PHASES, PausePool, Phase, WindowStatus
 from reconciler.rollout.phases import Standing
@@ -26,7 +26,7 @@ ROLLING_PHASES = frozenset({Phase.WRITTEN, Phase.RENDERED, Phase.ROLLING, Phase.
 HOLDABLE_PHASES = ROLLING_PHASES | {Phase.PAUSED, Phase.WAITING}
 
 
-@dataclass(frozen=True)
+@record
 class Gate:
     """Why a change may not start yet."""
 
@@ -34,7 +34,7 @@ class Gate:
     opens_at: float | None = None  # when the pool's window opens next (window gates only)
 
 
-@dataclass(frozen=True)
+@record
 class Others:
     """What the other pools' standings say about starts, gathered once per decision: those that reach a
     pool and halt the rollout, and per stage the first unfinished one below it (in decision order)."""
@@ -145,7 +145,7 @@ def format_time(epoch: float) -> str:
 
 
 # ---- overrun: pause --------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Pausing:
     writes: tuple[PausePool, ...]
     paused_by_us: tuple[str, ...]  # the memory's new list

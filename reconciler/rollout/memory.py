@@ -13,12 +13,12 @@ next pass repeat the write, and a crash after writing makes it see the write don
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
 from reconciler.model import DesiredMachineConfig
+from reconciler.records import record
 
 FORMAT_VERSION = 1
 
@@ -29,7 +29,7 @@ class RecordKind(StrEnum):
     RESTORE = "restore"  # rollback: our MC restored to its previous content (or deleted)
 
 
-@dataclass(frozen=True)
+@record
 class PoolRecord:
     pool: str
     kind: RecordKind
@@ -54,7 +54,7 @@ class PoolRecord:
         return self.done_at is not None
 
 
-@dataclass(frozen=True)
+@record
 class FailedRevision:
     """A (binding, image) that degraded its pool and was rolled back; image None = the removal."""
 
@@ -65,7 +65,7 @@ class FailedRevision:
     at: float = 0.0
 
 
-@dataclass(frozen=True)
+@record
 class Memory:
     records: tuple[PoolRecord, ...] = ()  # sorted by pool, one per pool
     failed: tuple[FailedRevision, ...] = ()

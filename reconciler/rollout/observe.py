@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from reconciler.model import FAILED_NODE_STATES, LiveState, MachineConfigInfo, NodeState, PoolState, mc_name_for_pool
+from reconciler.records import record
 from reconciler.render import rendered_image, winner
 from reconciler.rollout.decision import NodeProgress
 
 
-@dataclass(frozen=True)
+@record
 class Blocker:
     node: str | None
     reason: str

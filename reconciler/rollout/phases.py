@@ -6,9 +6,10 @@ rollback is due, and advances the record (written, progress, bake) from what the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from reconciler.model import DesiredState, LiveState, OnDegraded, PoolState, mc_name_for_pool
+from reconciler.records import record
 from reconciler.rollout import observe
 from reconciler.rollout.decision import WRITTEN_REASON, NodeProgress, Phase
 from reconciler.rollout.memory import FailedRevision, PoolRecord, RecordKind
@@ -16,7 +17,7 @@ from reconciler.rollout.observe import Blocker
 from reconciler.rollout.targets import PoolTarget
 
 
-@dataclass(frozen=True)
+@record
 class Standing:
     target: PoolTarget
     record: PoolRecord | None  # the record as this pass leaves it
@@ -39,7 +40,7 @@ class Standing:
         return self.phase is Phase.DEGRADED
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     desired: DesiredState
     live: LiveState

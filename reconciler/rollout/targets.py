@@ -10,7 +10,6 @@ the removed binding had, as recorded in memory when it was applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from reconciler.model import (
@@ -24,10 +23,11 @@ from reconciler.model import (
     Plan,
     mc_name_for_pool,
 )
+from reconciler.records import record
 from reconciler.rollout.memory import Memory, PoolRecord, RecordKind
 
 
-@dataclass(frozen=True)
+@record
 class PoolTarget:
     pool: str
     image: str | None  # what our MC must carry; None = our MC absent (back to the base image)
@@ -72,9 +72,9 @@ def collect_targets(
     for binding in desired.bindings:
         if binding.pool not in found:
             found[binding.pool] = _from_binding(binding, None, live, memory.record(binding.pool))
-    for record in memory.records:
-        if record.pool not in found:
-            found[record.pool] = _from_record(record)
+    for kept in memory.records:
+        if kept.pool not in found:
+            found[kept.pool] = _from_record(kept)
     return {pool: found[pool] for pool in sorted(found)}
 
 

@@ -14,11 +14,11 @@ import re
 import shlex
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from reconciler.errors import InvalidInput
+from reconciler.records import record
 from reconciler.source.urls import http_base
 
 FETCH_TIMEOUT_SECONDS = 300.0
@@ -78,7 +78,7 @@ class GitFailure(Exception):
         return any(marker in low for marker in _CORRUPT_MARKERS)
 
 
-@dataclass(frozen=True)
+@record
 class SshOptions:
     """How git's ssh authenticates, the way Flux does it: one key file, one known_hosts file.
 

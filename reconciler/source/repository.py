@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.records import record
 from reconciler.source.gitcmd import GitFailure, git_env, run_git
 
 
@@ -14,7 +14,7 @@ class NotARepository(Exception):
     """PATH is neither the top of a working tree nor a git directory."""
 
 
-@dataclass(frozen=True)
+@record
 class Repository:
     git_dir: Path
     working_tree_dir: Path | None  # None for a bare repository

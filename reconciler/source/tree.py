@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.model import FilesOnDemand
+from reconciler.records import record
 from reconciler.source.gitcmd import GitFailure, git_env, git_output
 from reconciler.source.layout import (
     BINDINGS_DIR,
@@ -30,7 +30,7 @@ _SUBMODULE_TYPE = "commit"
 _TREE_TYPE = "tree"
 
 
-@dataclass(frozen=True)
+@record
 class _Entry:
     path: str
     mode: str
@@ -135,10 +135,10 @@ class _Tree:
         args = ["--literal-pathspecs", "ls-tree", "-l", "-z", *(["-r"] if recursive else []), self.sha, "--", *paths]
         done = self._git(args)
         entries = []
-        for record in done.split(b"\0"):
-            if not record:
+        for line in done.split(b"\0"):
+            if not line:
                 continue
-            meta, _, path = record.partition(b"\t")
+            meta, _, path = line.partition(b"\t")
             mode, kind, object_id, size = meta.decode().split()
             entries.append(_Entry(path.decode("utf-8", "surrogateescape"), mode, kind, object_id,
                                   int(size) if size.isdigit() else 0))

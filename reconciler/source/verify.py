@@ -16,12 +16,12 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from reconciler.errors import InvalidInput, UntrustedCommit
 from reconciler.model import Signature, Verification
+from reconciler.records import record
 from reconciler.source.gitcmd import git_env
 
 VERIFY_TIMEOUT_SECONDS = 60.0
@@ -46,13 +46,13 @@ class VerifyMode(StrEnum):
         return self in (VerifyMode.TAG, VerifyMode.TAG_AND_HEAD)
 
 
-@dataclass(frozen=True)
+@record
 class _Keyring:
     gnupghome: Path
     allowed_signers: Path
 
 
-@dataclass(frozen=True)
+@record
 class _Verdict:
     trusted: bool
     signer: str = ""

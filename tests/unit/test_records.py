@@ -1,0 +1,118 @@
+"""A `@record` behaves as `@dataclass(frozen=True)`: equality, hash, repr, immutability, `replace`,
+pickling and `__post_init__`, for records of no, one and several fields and with field options."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconciler.model import Action, ActionKind, Condition, Location
+from reconciler.records import record
+
+
+@record
+class Empty:
+    pass
+
+
+@record
+class One:
+    name: str
+
+
+@record
+class Several:
+    name: str
+    count: int = 0
+    tags: tuple[str, ...] = ()
+    note: str = field(default="", compare=False)
+    secret: str = field(default="", repr=False)
+    items: list[int] = field(default_factory=list, hash=False)
+
+
+# the same classes as plain frozen dataclasses: what records must agree with
+@dataclass(frozen=True)
+class EmptyDC:
+    pass
+
+
+@dataclass(frozen=True)
+class OneDC:
+    name: str
+
+
+@dataclass(frozen=True)
+class SeveralDC:
+    name: str
+    count: int = 0
+    tags: tuple[str, ...] = ()
+    note: str = field(default="", compare=False)
+    secret: str = field(default="", repr=False)
+    items: list[int] = field(default_factory=list, hash=False)
+
+
+def _both(kwargs: dict[str, Any]) -> tuple[Several, SeveralDC]:
+    return Several(**kwargs), SeveralDC(**kwargs)
+
+
+values = st.fixed_dictionaries({
+    "name": st.text(max_size=3), "count": st.integers(-2, 2),
+    "tags": st.lists(st.text(max_size=2), max_size=2).map(tuple),
+    "note": st.sampled_from(["", "x"]), "secret": st.sampled_from(["", "s"]),
+})
+
+
+@given(values, values)
+def test_equality_hash_and_repr_agree_with_frozen_dataclasses(a: dict[str, Any], b: dict[str, Any]) -> None:
+    (ra, da), (rb, db) = _both(a), _both(b)
+    assert (ra == rb) is (da == db)
+    assert (ra != rb) is (da != db)
+    assert hash(ra) == hash(da)  # the same tuple of the same fields is hashed
+    assert repr(ra).replace("SeveralDC", "Several") == repr(da).replace("SeveralDC", "Several")
+
+
+def test_no_and_one_field() -> None:
+    assert Empty() == Empty() and hash(Empty()) == hash(EmptyDC())
+    assert repr(Empty()) == "Empty()"
+    assert One("a") == One("a") and One("a") != One("b")
+    assert hash(One("a")) == hash(OneDC("a"))
+    assert repr(One("a")) == "One(name='a')"
+
+
+def test_another_class_is_never_equal() -> None:
+    assert One("a") != OneDC("a")
+    assert One("a") != ("a",)
+    assert One("a").__eq__("a") is NotImplemented
+
+
+def test_frozen_replace_fields_and_pickle() -> None:
+    item = Several("a", 1, ("x",))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.name = "b"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del item.count  # type: ignore[misc]
+    assert dataclasses.replace(item, count=2) == Several("a", 2, ("x",))
+    assert dataclasses.is_dataclass(item)
+    assert [f.name for f in dataclasses.fields(item)] == ["name", "count", "tags", "note", "secret", "items"]
+    assert pickle.loads(pickle.dumps(item)) == item
+    assert Several("a", items=[1]) != Several("a", items=[2])  # hash=False still compares
+
+
+def test_model_records() -> None:
+    """Post-init checks still run, sets and dict keys work, and a record nests in another's repr."""
+    with pytest.raises(ValueError, match="needs the MachineConfig"):
+        Action("p", ActionKind.CREATE, "99-layering-p", None, "img")
+    assert len({Condition("Updated", "True"), Condition("Updated", "True"), Condition("Updated", "False")}) == 2
+    assert repr(Location("a.yaml", 1)) == "Location(path='a.yaml', line=1, column=0)"
+
+
+def test_recursive_repr_is_guarded() -> None:
+    holder = Several("loop", items=[])
+    holder.items.append(holder)  # type: ignore[arg-type]
+    assert repr(holder).count("...") == 1
