@@ -234,7 +234,11 @@ class PoolState:
     annotations: tuple[tuple[str, str], ...] = ()
 
     def condition(self, type_: str) -> Condition | None:
-        return next((c for c in self.conditions if c.type == type_), None)
+        return self._conditions_by_type.get(type_)
+
+    @cached_property  # a pass asks each pool about its conditions several times
+    def _conditions_by_type(self) -> dict[str, Condition]:
+        return {c.type: c for c in reversed(self.conditions)}  # the first of a type wins
 
     def is_true(self, type_: str) -> bool:
         cond = self.condition(type_)

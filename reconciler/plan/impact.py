@@ -70,11 +70,13 @@ def _renders(live: LiveState, after: LiveState) -> list[_PoolRender]:
 
 def _content_changes(pool: PoolState, before: RoleIndex, after: RoleIndex) -> tuple[str, ...]:
     """MCs of the pool with content besides osImageURL that the plan adds, removes or replaces."""
-    def carried(mcs: RoleIndex) -> set[MachineConfigInfo]:
-        return {mc for mc in render.selected(pool, mcs) if _other_content(mc)}
+    def carried(mcs: RoleIndex) -> list[MachineConfigInfo]:
+        return [mc for mc in render.selected(pool, mcs) if _other_content(mc)]
 
     old, new = carried(before), carried(after)
-    return tuple(sorted({mc.name for mc in old ^ new}))
+    if old == new:  # mostly the very same objects (the plan keeps every MC it does not write)
+        return ()
+    return tuple(sorted({mc.name for mc in set(old) ^ set(new)}))
 
 
 def _other_content(mc: MachineConfigInfo) -> bool:

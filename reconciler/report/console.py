@@ -96,18 +96,23 @@ class Table:
         return out
 
     def _widths(self, width: int) -> list[int]:
-        natural = [
-            max([cell_len(line) for cell in (name, *(row[i] for row in self.rows)) for line in cell.split("\n")]
-                + [self.min_widths.get(name, 0)])
-            for i, name in enumerate(self.columns)
-        ]
-        floors = [max(self.min_widths.get(name, 0), min(_longest_word(name, i, self.rows), MAX_FLOOR))
-                  for i, name in enumerate(self.columns)]
+        natural, floors = [], []
+        for i, name in enumerate(self.columns):
+            cells = [name, *(row[i] for row in self.rows)]
+            least = self.min_widths.get(name, 0)
+            natural.append(max(_longest_line(cells), least))
+            floors.append(max(least, min(_longest_word(cells), MAX_FLOOR)))
         return _collapse(natural, floors, width - 3 * len(natural) - 1)
 
 
-def _longest_word(header: str, index: int, rows: list[tuple[str, ...]]) -> int:
-    return max(cell_len(word) for cell in (header, *(row[index] for row in rows)) for word in [*cell.split(), "-"])
+def _longest_line(cells: list[str]) -> int:
+    text = "\n".join(cells)
+    return max(map(len if text.isascii() else cell_len, text.split("\n")))
+
+
+def _longest_word(cells: list[str]) -> int:
+    text = " ".join(cells)
+    return max(map(len if text.isascii() else cell_len, [*text.split(), "-"]))
 
 
 def _collapse(widths: list[int], floors: list[int], room: int) -> list[int]:
@@ -121,13 +126,19 @@ def _collapse(widths: list[int], floors: list[int], room: int) -> list[int]:
     return widths
 
 
-def _row_lines(cells: Iterable[str], widths: list[int]) -> list[str]:
+def _row_lines(cells: tuple[str, ...], widths: list[int]) -> list[str]:
+    if len(cells) == len(widths) and all(map(_fits, cells, widths)):  # most rows: one line, nothing wrapped
+        return ["  " + "   ".join(map(str.ljust, cells, widths)) + " "]
     wrapped = [wrap(cell, w) for cell, w in zip(cells, widths, strict=True)]
     height = max(len(c) for c in wrapped)
     return [
         "  " + "   ".join(_pad(c[n] if n < len(c) else "", w) for c, w in zip(wrapped, widths, strict=True)) + " "
         for n in range(height)
     ]
+
+
+def _fits(cell: str, width: int) -> bool:
+    return len(cell) <= width and cell.isascii() and "\n" not in cell
 
 
 def _pad(text: str, width: int) -> str:
