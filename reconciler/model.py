@@ -244,7 +244,7 @@ class PoolState:
         cond = self.condition(type_)
         return cond is not None and cond.status == "True"
 
-    @property
+    @cached_property
     def degraded(self) -> bool:
         return any(self.is_true(t) for t in ("Degraded", "NodeDegraded", "RenderDegraded"))
 

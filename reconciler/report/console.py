@@ -128,7 +128,7 @@ def _collapse(widths: list[int], floors: list[int], room: int) -> list[int]:
 
 def _row_lines(cells: tuple[str, ...], widths: list[int]) -> list[str]:
     if len(cells) == len(widths) and all(map(_fits, cells, widths)):  # most rows: one line, nothing wrapped
-        return ["  " + "   ".join(map(str.ljust, cells, widths)) + " "]
+        return ["  " + "   ".join(map(_pad, cells, widths)) + " "]
     wrapped = [wrap(cell, w) for cell, w in zip(cells, widths, strict=True)]
     height = max(len(c) for c in wrapped)
     return [
@@ -138,7 +138,7 @@ def _row_lines(cells: tuple[str, ...], widths: list[int]) -> list[str]:
 
 
 def _fits(cell: str, width: int) -> bool:
-    return len(cell) <= width and cell.isascii() and "\n" not in cell
+    return "\n" not in cell and cell_len(cell) <= width
 
 
 def _pad(text: str, width: int) -> str:

@@ -6,6 +6,7 @@ read-only `plan` or `status` shows; `after_writes` rewords it once a pass has ma
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
@@ -22,6 +23,8 @@ from reconciler.rollout.decision import (
 )
 from reconciler.rollout.memory import Memory, PoolRecord
 from reconciler.rollout.phases import Standing
+
+SUMMARY_POOLS = 3  # the summary line names this many busy pools (those moving first), then counts the rest
 
 
 def build(
@@ -108,8 +111,19 @@ def _summary(pools: Sequence[PoolProgress], blocked_by: str, halted: bool, done:
     if done:
         return f"done: {len(pools)} pool(s) rolled out and baked" if pools else "done: nothing to roll out"
     busy = [p for p in pools if p.phase is not Phase.DONE]
-    moving = any(p.phase is not Phase.WAITING for p in busy)  # else nothing has started yet
-    return ("in progress: " if moving else "pending: ") + "; ".join(f"{p.pool} {phase_and_reason(p)}" for p in busy)
+    moving = [p for p in busy if p.phase is not Phase.WAITING]  # none: nothing has started yet
+    named = (moving + [p for p in busy if p.phase is Phase.WAITING])[:SUMMARY_POOLS]
+    line = ("in progress: " if moving else "pending: ") + "; ".join(f"{p.pool} {phase_and_reason(p)}" for p in named)
+    return line + _more(busy, named)
+
+
+def _more(busy: Sequence[PoolProgress], named: Sequence[PoolProgress]) -> str:
+    """`; and 497 more (3 rolling, 494 waiting)`: the busy pools the summary does not name, by phase."""
+    rest = Counter(p.phase.value for p in busy if p not in named)
+    if not rest:
+        return ""
+    by_phase = ", ".join(f"{count} {phase}" for phase, count in rest.items())
+    return f"; and {rest.total()} more ({by_phase})"
 
 
 def phase_and_reason(pool: PoolProgress) -> str:
