@@ -1,18 +1,24 @@
 """`@record`: a frozen dataclass that is cheap to define. Standard library only.
 
 `dataclass` compiles `__init__`, `__repr__`, `__eq__`, `__hash__`, `__setattr__` and `__delattr__` from
-source for every class; on Python 3.11 that compiling was a fifth of a warm `plan` (60 classes on its
-path). A record compiles only `__init__` and the frozen guards: its equality, hash and repr are the
-functions below, shared by every record and reading the fields through one `attrgetter` per class.
-They behave as `@dataclass(frozen=True)`'s do (a test compares them), and `fields`, `replace`, pickling
-and `__post_init__` are the dataclass ones.
+source for every class; on Python 3.11 that was a fifth of a warm `plan` (60 classes on its path,
+half of them never instantiated by it). A record compiles nothing when it is defined:
+
+- equality, hash and repr are the shared functions below, reading the fields through one `attrgetter`
+  per class, and assigning or deleting a field raises `FrozenInstanceError`;
+- `__init__` is compiled when the first instance is made: that of a frozen dataclass of the same
+  fields (fields set through `object.__setattr__`, defaults, factories, `__post_init__`).
+
+They behave as `@dataclass(frozen=True)`'s do (a property test compares them); `fields`, `replace` and
+pickling are the dataclass ones. Before its first instance a record's `__init__` reads `(*args,
+**kwargs)` to introspection.
 """
 
 from __future__ import annotations
 
 import reprlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, FrozenInstanceError, dataclass, field, fields, make_dataclass
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform
 
@@ -21,13 +27,42 @@ T = TypeVar("T")
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def record(cls: type[T]) -> type[T]:
-    made: Any = dataclass(cls, frozen=True, eq=False, repr=False)  # eq=False: the class keeps ours
+    if not cls.__doc__:  # (else dataclass writes one from inspect.signature)
+        cls.__doc__ = cls.__name__
+    made: Any = dataclass(cls, init=False, eq=False, repr=False)  # the fields only: nothing compiled
     every = fields(made)
     made._record_key = _getter([f.name for f in every if f.compare])
     made._record_hash_key = _getter([f.name for f in every if (f.compare if f.hash is None else f.hash)])
     made._record_shown = tuple(f.name for f in every if f.repr)
     made.__eq__, made.__hash__, made.__repr__ = _eq, _hash, _repr
+    made.__setattr__, made.__delattr__ = _no_assign, _no_delete
+    made.__init__ = _first_init
     return made  # type: ignore[no-any-return]
+
+
+def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    """The first instance of a record compiles its class's `__init__`: that of a frozen dataclass of
+    the same fields (so it sets them through object.__setattr__ and calls `__post_init__`)."""
+    cls = type(self)
+    if cls.__init__ is _first_init:
+        specs = [(f.name, f.type, _copy(f)) for f in fields(cls)]
+        namespace = {"__post_init__": cls.__post_init__} if hasattr(cls, "__post_init__") else {}
+        twin: Any = make_dataclass(cls.__name__, specs, namespace=namespace, frozen=True, eq=False, repr=False)
+        cls.__init__ = twin.__init__
+    cls.__init__(self, *args, **kwargs)
+
+
+def _copy(f: Field[Any]) -> Field[Any]:
+    return field(default=f.default, default_factory=f.default_factory, init=f.init, repr=f.repr,
+                 hash=f.hash, compare=f.compare, metadata=f.metadata, kw_only=f.kw_only)
+
+
+def _no_assign(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _no_delete(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
 def _getter(names: list[str]) -> Callable[[Any], Any]:

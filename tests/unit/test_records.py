@@ -116,3 +116,26 @@ def test_recursive_repr_is_guarded() -> None:
     holder = Several("loop", items=[])
     holder.items.append(holder)  # type: ignore[arg-type]
     assert repr(holder).count("...") == 1
+
+
+def test_the_first_instance_compiles_init_with_defaults_factories_and_post_init() -> None:
+    @record
+    class Fresh:
+        name: str
+        count: int = 1
+        items: list[int] = field(default_factory=list)
+
+        def __post_init__(self) -> None:
+            if self.count < 0:
+                raise ValueError("negative")
+
+    first, second = Fresh("a"), Fresh(name="b", count=2)
+    assert (first.count, second.count) == (1, 2)
+    assert first.items is not second.items  # each instance its own list
+    with pytest.raises(ValueError, match="negative"):
+        Fresh("c", -1)
+    with pytest.raises(TypeError):
+        Fresh()  # type: ignore[call-arg]
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'name'"):
+        del first.name
+    assert dataclasses.replace(first, count=3) == Fresh("a", 3)
