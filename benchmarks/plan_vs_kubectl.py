@@ -4,6 +4,10 @@ once to warm caches (the clone, kubectl's discovery cache), then REPEATS times, 
 (so that both see the machine in the same state: on a shared VM its speed drifts); medians are compared.
 
     .venv/bin/python benchmarks/plan_vs_kubectl.py --pools 500
+
+The simulator answers from the same machine in well under a millisecond. `--latency-ms` adds that much
+to every API request (a fault rule of the simulator), as a network and a real API server do: kubectl
+pays it once per object, plan once per list.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -68,17 +73,34 @@ def compare(kubeconfig: Path, tmp: Path, bindings: int) -> str:
             f"ratio {plan / kubectl:.2f}")
 
 
+def add_latency(kubeconfig: Path, seconds: float) -> None:
+    """A simulator fault rule that delays every resource request (discovery is never delayed)."""
+    config = json.loads(kubeconfig.read_text())
+    server = next(c["cluster"]["server"] for c in config["clusters"] if c["name"] == "mcosim")
+    token = next(u["user"]["token"] for u in config["users"] if u["name"] == "mcosim")
+    request = urllib.request.Request(f"{server}/sim/faults", data=json.dumps({"latency": seconds}).encode(),
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status == 201, reply.status
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pools", type=int, default=500)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every API request")
     args = parser.parse_args()
     precompile()
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp, \
             sim_process(1, dict.fromkeys(pool_names(args.pools), 1)) as kubeconfig:
-        print(f"plan vs kubectl diff, {args.pools} pools of 1 node; {load()}")
+        added = ""
+        if args.latency_ms:
+            add_latency(kubeconfig, args.latency_ms / 1000)
+            added = f", {args.latency_ms:g} ms added to every API request"
+        print(f"plan vs kubectl diff, {args.pools} pools of 1 node{added}; {load()}")
         for bindings in (1, args.pools):
             print(compare(kubeconfig, Path(tmp), bindings), flush=True)
-    print(f"rerun: .venv/bin/python benchmarks/plan_vs_kubectl.py --pools {args.pools}")
+    latency = f" --latency-ms {args.latency_ms:g}" if args.latency_ms else ""
+    print(f"rerun: .venv/bin/python benchmarks/plan_vs_kubectl.py --pools {args.pools}{latency}")
     return 0
 
 
