@@ -10,8 +10,8 @@ so an unchanged repository costs one cache read, and a changed one reads the ent
 and parses only the files it changed. Two levels: in memory (the last analysis and the file entries
 it used: `run` keeps one cache across passes) and on disk (`<dir>/<schema version>/`: one-shot
 commands), where writes are atomic, an unreadable or corrupt entry is a miss, never an error, and
-the entry count is bounded. The schema version hashes the schema files, the code of intent/ and of
-model.py, and the YAML and schema libraries' versions, so any change of what a result could be
+the entry count is bounded. The schema version hashes the schema files, the code of intent/, model.py
+and records.py, and the YAML and schema libraries' versions, so any change of what a result could be
 starts a new directory (older ones are removed).
 
 This module imports neither ruamel.yaml nor jsonschema: a cached document is plain data whose
@@ -34,7 +34,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TypeVar
 
-from reconciler import model
+from reconciler import model, records
 from reconciler.intent.document import Document, expected_kind
 from reconciler.model import DesiredState
 from reconciler.records import record
@@ -209,10 +209,11 @@ def _remove_oldest(entries: list[os.DirEntry[str]], count: int) -> None:
 
 
 def schema_version() -> str:
-    """A hash of everything a result depends on: schemas, intent's and model's code, library versions."""
+    """A hash of everything a result depends on: schemas, the code of intent/, model and records, and
+    the library versions."""
     here = Path(__file__).parent
     digest = hashlib.sha256(f"{FORMAT} {sys.version_info[:2]}".encode())
-    code = [*(here / name for name in _CODE_FILES), Path(str(model.__file__))]
+    code = [*(here / name for name in _CODE_FILES), Path(str(model.__file__)), Path(str(records.__file__))]
     for path in [*code, *sorted((here / "schema").glob("*.json"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for library in _LIBRARIES:
