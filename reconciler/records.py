@@ -10,12 +10,15 @@ half of them never instantiated by it). A record compiles nothing when it is def
   fields (fields set through `object.__setattr__`, defaults, factories, `__post_init__`).
 
 They behave as `@dataclass(frozen=True)`'s do (a property test compares them); `fields`, `replace` and
-pickling are the dataclass ones. Before its first instance a record's `__init__` reads `(*args,
-**kwargs)` to introspection.
+pickling are the dataclass ones. A record is a plain, final class: one that defines any of those
+methods itself, has a base class or an InitVar, or subclasses a record is refused (a dataclass would
+keep or combine them). Before its first instance a record's `__init__` reads `(*args, **kwargs)` to
+introspection.
 """
 
 from __future__ import annotations
 
+import inspect
 import reprlib
 from collections.abc import Callable
 from dataclasses import Field, FrozenInstanceError, dataclass, field, fields, make_dataclass
@@ -25,8 +28,12 @@ from typing import Any, TypeVar, dataclass_transform
 T = TypeVar("T")
 
 
+_MADE_HERE = ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__")
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def record(cls: type[T]) -> type[T]:
+    _check_plain(cls)
     if not cls.__doc__:  # (else dataclass writes one from inspect.signature)
         cls.__doc__ = cls.__name__
     made: Any = dataclass(cls, init=False, eq=False, repr=False)  # the fields only: nothing compiled
@@ -37,7 +44,24 @@ def record(cls: type[T]) -> type[T]:
     made.__eq__, made.__hash__, made.__repr__ = _eq, _hash, _repr
     made.__setattr__, made.__delattr__ = _no_assign, _no_delete
     made.__init__ = _first_init
+    made.__init_subclass__ = classmethod(_no_subclass)
     return made  # type: ignore[no-any-return]
+
+
+def _check_plain(cls: type) -> None:
+    """A record is a plain class of fields and methods: its dunders are ours, and what a frozen dataclass
+    would keep (its own __eq__, a base class, an InitVar) a record refuses."""
+    problems = [f"defines {name}" for name in _MADE_HERE if name in cls.__dict__]
+    if cls.__bases__ != (object,):
+        problems.append("has a base class")
+    if any("InitVar" in str(hint) for hint in inspect.get_annotations(cls).values()):
+        problems.append("has an InitVar")
+    if problems:
+        raise TypeError(f"@record {cls.__qualname__} {', '.join(problems)}: a record is a plain class")
+
+
+def _no_subclass(cls: type, /, **kwargs: Any) -> None:
+    raise TypeError(f"{cls.__qualname__}: a record cannot be subclassed")
 
 
 def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -46,7 +70,9 @@ def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
     cls = type(self)
     if cls.__init__ is _first_init:
         specs = [(f.name, f.type, _copy(f)) for f in fields(cls)]
-        namespace = {"__post_init__": cls.__post_init__} if hasattr(cls, "__post_init__") else {}
+        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}  # (globals for its hints)
+        if hasattr(cls, "__post_init__"):
+            namespace["__post_init__"] = cls.__post_init__
         twin: Any = make_dataclass(cls.__name__, specs, namespace=namespace, frozen=True, eq=False, repr=False)
         cls.__init__ = twin.__init__
     cls.__init__(self, *args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,3 +140,33 @@ def test_the_first_instance_compiles_init_with_defaults_factories_and_post_init(
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'name'"):
         del first.name
     assert dataclasses.replace(first, count=3) == Fresh("a", 3)
+
+
+def test_what_a_record_would_silently_replace_is_refused() -> None:
+    """A record's dunders are its own: a class defining one, with a base class or an InitVar, or a
+    subclass of a record, is a TypeError when it is made (not a surprise at its first use)."""
+    with pytest.raises(TypeError, match="defines __eq__"):
+        @record
+        class OwnEquality:
+            name: str
+
+            def __eq__(self, other: object) -> bool:
+                return True
+
+    with pytest.raises(TypeError, match="has a base class"):
+        @record
+        class Derived(EmptyDC):
+            name: str
+
+    with pytest.raises(TypeError, match="cannot be subclassed"):
+        class Sub(Several):
+            pass
+
+
+def test_the_compiled_init_resolves_its_type_hints_in_the_records_module() -> None:
+    from reconciler.model import Condition, PoolState
+
+    PoolState("p", ())
+    hints = typing.get_type_hints(PoolState.__init__)
+    assert hints["conditions"] == tuple[Condition, ...]
+    assert PoolState.__init__.__qualname__ == "PoolState.__init__"
