@@ -40,7 +40,7 @@ def _char_width(char: str) -> int:
 
 def wrap(text: str, width: int) -> list[str]:
     """Each line of `text` wrapped at spaces to `width` columns, words longer than that folded."""
-    if "\n" not in text and cell_len(text) <= width:  # most cells of a table
+    if _fits(text, width):  # most cells of a table
         return [text]
     lines: list[str] = []
     for line in text.split("\n"):
