@@ -3,6 +3,7 @@ a count of the API requests (verb, resource, bytes) a Cluster makes, taken at it
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -64,6 +65,14 @@ def sim_process(workers: int, pools: dict[str, int], speed: float = 1.0,
         finally:
             child.terminate()
             child.wait(30)
+
+
+def sim_endpoint(kubeconfig: Path) -> tuple[str, str]:
+    """(server URL, bearer token) of the simulator's plain-HTTP context in the kubeconfig it wrote."""
+    config = json.loads(kubeconfig.read_text())
+    server = next(c["cluster"]["server"] for c in config["clusters"] if c["name"] == "mcosim")
+    token = next(u["user"]["token"] for u in config["users"] if u["name"] == "mcosim")
+    return server, token
 
 
 def git_repo(path: Path, bindings: dict[str, str]) -> Path:

@@ -24,18 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, precompile, sim_process
+from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, precompile, sim_endpoint, sim_process
 
 MCS = "/apis/machineconfiguration.openshift.io/v1/machineconfigs"
 OURS = "app.kubernetes.io%2Fmanaged-by%3Dlayering-reconciler"  # the label selector of our MachineConfigs
 EVENTS_NAMESPACE = "layering-reconciler"  # where the sync's Events go
-
-
-def _plain_endpoint(kubeconfig: Path) -> tuple[str, str]:
-    """(host:port, token) of the simulator's plain-HTTP context."""
-    config = json.loads(kubeconfig.read_text())
-    server = next(c["cluster"]["server"] for c in config["clusters"] if c["name"] == "mcosim")
-    return server.removeprefix("http://"), config["users"][0]["user"]["token"]
 
 
 def _request(conn: http.client.HTTPConnection, token: str, method: str, path: str,
@@ -52,8 +45,8 @@ def _request(conn: http.client.HTTPConnection, token: str, method: str, path: st
 def replay(kubeconfig: Path, bodies: list[dict[str, Any]]) -> float:
     """Seconds a bare client takes to create these MachineConfigs, each followed by an Event, on one
     kept-alive connection (the Events' namespace made first, as the sync's first Event does)."""
-    host, token = _plain_endpoint(kubeconfig)
-    conn = http.client.HTTPConnection(host, timeout=30)
+    server, token = sim_endpoint(kubeconfig)
+    conn = http.client.HTTPConnection(server.removeprefix("http://"), timeout=30)
     _request(conn, token, "POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
                                                           "metadata": {"name": EVENTS_NAMESPACE}})
     started = time.perf_counter()
@@ -72,8 +65,8 @@ def replay(kubeconfig: Path, bodies: list[dict[str, Any]]) -> float:
 
 def written_bodies(kubeconfig: Path) -> list[dict[str, Any]]:
     """Our MachineConfigs as the sync wrote them, as bodies to create again elsewhere."""
-    host, token = _plain_endpoint(kubeconfig)
-    conn = http.client.HTTPConnection(host, timeout=30)
+    server, token = sim_endpoint(kubeconfig)
+    conn = http.client.HTTPConnection(server.removeprefix("http://"), timeout=30)
     try:
         listed = _request(conn, token, "GET", f"{MCS}?labelSelector={OURS}")
     finally:

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, precompile, sim_process
+from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, precompile, sim_endpoint, sim_process
 
 from reconciler.cluster.write import machine_config_body
 from reconciler.intent import load_desired
@@ -75,9 +75,7 @@ def compare(kubeconfig: Path, tmp: Path, bindings: int) -> str:
 
 def add_latency(kubeconfig: Path, seconds: float) -> None:
     """A simulator fault rule that delays every resource request (discovery is never delayed)."""
-    config = json.loads(kubeconfig.read_text())
-    server = next(c["cluster"]["server"] for c in config["clusters"] if c["name"] == "mcosim")
-    token = next(u["user"]["token"] for u in config["users"] if u["name"] == "mcosim")
+    server, token = sim_endpoint(kubeconfig)
     request = urllib.request.Request(f"{server}/sim/faults", data=json.dumps({"latency": seconds}).encode(),
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as reply:
