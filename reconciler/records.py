@@ -6,8 +6,10 @@ half of them never instantiated by it). A record compiles nothing when it is def
 
 - equality, hash and repr are the shared functions below, reading the fields through one `attrgetter`
   per class, and assigning or deleting a field raises `FrozenInstanceError`;
-- `__init__` is compiled when the first instance is made: that of a frozen dataclass of the same
-  fields (fields set through `object.__setattr__`, defaults, factories, `__post_init__`).
+- `__init__` is compiled when the first instance is made, as a frozen dataclass's is: its fields in
+  order (keyword-only ones after `*`) with their defaults and factories, each set through
+  `object.__setattr__`, then `__post_init__`. One function, where `dataclasses` would build a twin
+  class and compile three.
 
 They behave as `@dataclass(frozen=True)`'s do (a property test compares them); `fields`, `replace` and
 pickling are the dataclass ones. A record is a plain, final class: one that defines any of those
@@ -20,8 +22,9 @@ from __future__ import annotations
 
 import inspect
 import reprlib
+import sys
 from collections.abc import Callable
-from dataclasses import Field, FrozenInstanceError, dataclass, field, fields, make_dataclass
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform
 
@@ -38,6 +41,7 @@ def record(cls: type[T]) -> type[T]:
         cls.__doc__ = cls.__name__
     made: Any = dataclass(cls, init=False, eq=False, repr=False)  # the fields only: nothing compiled
     every = fields(made)
+    _check_defaults(cls, every)
     made._record_key = _getter([f.name for f in every if f.compare])
     made._record_hash_key = _getter([f.name for f in every if (f.compare if f.hash is None else f.hash)])
     made._record_shown = tuple(f.name for f in every if f.repr)
@@ -60,27 +64,78 @@ def _check_plain(cls: type) -> None:
         raise TypeError(f"@record {cls.__qualname__} {', '.join(problems)}: a record is a plain class")
 
 
+def _check_defaults(cls: type, every: tuple[Field[Any], ...]) -> None:
+    """As a dataclass: no positional parameter without a default after one with a default."""
+    defaulted = False
+    for f in every:
+        if f.init and not f.kw_only:
+            has_default = f.default is not MISSING or f.default_factory is not MISSING
+            if defaulted and not has_default:
+                raise TypeError(f"@record {cls.__qualname__}: non-default argument {f.name!r} follows "
+                                "default argument")
+            defaulted = defaulted or has_default
+
+
 def _no_subclass(cls: type, /, **kwargs: Any) -> None:
     raise TypeError(f"{cls.__qualname__}: a record cannot be subclassed")
 
 
 def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
-    """The first instance of a record compiles its class's `__init__`: that of a frozen dataclass of
-    the same fields (so it sets them through object.__setattr__ and calls `__post_init__`)."""
+    """The first instance of a record compiles its class's `__init__`."""
     cls = type(self)
     if cls.__init__ is _first_init:
-        specs = [(f.name, f.type, _copy(f)) for f in fields(cls)]
-        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}  # (globals for its hints)
-        if hasattr(cls, "__post_init__"):
-            namespace["__post_init__"] = cls.__post_init__
-        twin: Any = make_dataclass(cls.__name__, specs, namespace=namespace, frozen=True, eq=False, repr=False)
-        cls.__init__ = twin.__init__
+        cls.__init__ = _compiled_init(cls, fields(cls))
     cls.__init__(self, *args, **kwargs)
 
 
-def _copy(f: Field[Any]) -> Field[Any]:
-    return field(default=f.default, default_factory=f.default_factory, init=f.init, repr=f.repr,
-                 hash=f.hash, compare=f.compare, metadata=f.metadata, kw_only=f.kw_only)
+class _Factory:
+    """The default of a parameter whose field has a default factory."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
+def _compiled_init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
+    """A frozen dataclass's `__init__` of these fields, compiled in the class's module (for its hints)."""
+    env: dict[str, Any] = {"_record_set": object.__setattr__, "_record_factory": _FACTORY}
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
+    for f in every:
+        if f.default_factory is not MISSING:
+            env[f"_factory_{f.name}"] = f.default_factory
+        if f.init:
+            default, value = _parameter(f, env)
+            (keyword if f.kw_only else positional).append(f"{f.name}{default}")
+        elif f.default_factory is not MISSING:
+            value = f"_factory_{f.name}()"
+        else:
+            continue  # not a parameter, a plain default: the class attribute is its value
+        body.append(f"_record_set(self, {f.name!r}, {value})")
+    if hasattr(cls, "__post_init__"):
+        body.append("self.__post_init__()")
+    params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
+    source = (f"def __create__({', '.join(env)}):\n def __init__({params}):\n"
+              + "".join(f"  {line}\n" for line in body or ["pass"]) + " return __init__\n")
+    made: dict[str, Any] = {}
+    exec(source, getattr(sys.modules.get(cls.__module__), "__dict__", {}), made)  # (source built above)
+    init: Callable[..., None] = made["__create__"](**env)
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__annotations__ = {**{f.name: f.type for f in every if f.init}, "return": None}
+    return init
+
+
+def _parameter(f: Field[Any], env: dict[str, Any]) -> tuple[str, str]:
+    """(the parameter's default as source, the value its field is set to)."""
+    if f.default_factory is not MISSING:
+        return "=_record_factory", f"_factory_{f.name}() if {f.name} is _record_factory else {f.name}"
+    if f.default is not MISSING:
+        env[f"_default_{f.name}"] = f.default
+        return f"=_default_{f.name}", f.name
+    return "", f.name
 
 
 def _no_assign(self: Any, name: str, value: Any) -> None:

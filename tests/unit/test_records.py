@@ -4,6 +4,7 @@ pickling and `__post_init__`, for records of no, one and several fields and with
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import pickle
 import typing
 from collections.abc import Callable
@@ -139,6 +140,44 @@ def test_the_first_instance_compiles_init_with_defaults_factories_and_post_init(
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'name'"):
         del first.name
     assert dataclasses.replace(first, count=3) == Fresh("a", 3)
+
+
+def _options(name: str, make: Callable[[type], type]) -> Any:
+    """Keyword-only fields, and fields that are not parameters (with a factory, or a plain default)."""
+    class Options:
+        name: str
+        size: int = field(default=2, kw_only=True)
+        seen: list[str] = field(default_factory=list, init=False)
+        mark: str = field(default="m", init=False)
+        tags: tuple[str, ...] = field(default=(), kw_only=True)
+
+    Options.__qualname__ = Options.__name__ = name
+    return make(Options)
+
+
+def test_the_compiled_init_takes_the_parameters_of_a_frozen_dataclass() -> None:
+    made, reference = _options("Options", record), _options("Options", dataclass(frozen=True))
+    calls: list[tuple[tuple[str, ...], dict[str, Any]]] = [(("a",), {}), (("a",), {"size": 3, "tags": ("t",)}),
+                                                          ((), {"name": "b"})]
+    for args, kwargs in calls:
+        mine, theirs = made(*args, **kwargs), reference(*args, **kwargs)
+        assert repr(mine) == repr(theirs) and (mine.seen, mine.mark) == ([], "m")
+    assert made("a").seen is not made("a").seen
+    assert str(inspect.signature(made.__init__)) == str(inspect.signature(reference.__init__))
+    Several("compiled")
+    assert str(inspect.signature(Several.__init__)) == str(inspect.signature(SeveralDC.__init__))
+    with pytest.raises(TypeError):
+        made("a", 3)  # size is keyword-only
+    with pytest.raises(TypeError):
+        made("a", seen=[])  # not a parameter
+
+
+def test_a_field_without_default_after_one_with_is_refused_when_defined() -> None:
+    with pytest.raises(TypeError, match="non-default argument 'name' follows default argument"):
+        @record
+        class Misordered:
+            count: int = 0
+            name: str  # type: ignore[misc]
 
 
 def test_what_a_record_would_silently_replace_is_refused() -> None:
