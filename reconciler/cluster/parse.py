@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from reconciler.model import (
@@ -88,14 +89,16 @@ def selector_roles(selector: Obj | None) -> tuple[str, ...]:
 
 def conditions_of(status: Obj) -> tuple[Condition, ...]:
     return tuple(
-        Condition(
-            type=str(c.get("type", "")),
-            status=str(c.get("status", "Unknown")),
-            reason=str(c.get("reason") or ""),
-            message=str(c.get("message") or ""),
-        )
+        _condition(str(c.get("type", "")), str(c.get("status", "Unknown")), str(c.get("reason") or ""),
+                   str(c.get("message") or ""))
         for c in status.get("conditions") or ()
     )
+
+
+@lru_cache(maxsize=4096)
+def _condition(type_: str, status: str, reason: str, message: str) -> Condition:
+    """One shared instance per condition (most pools report the same ones); a Condition is immutable."""
+    return Condition(type_, status, reason, message)
 
 
 def pool_state(obj: Obj, rendered_images: dict[str, str]) -> PoolState:
