@@ -8,8 +8,8 @@ half of them never instantiated by it). A record compiles nothing when it is def
   per class, and assigning or deleting a field raises `FrozenInstanceError`;
 - `__init__` is compiled when the first instance is made, as a frozen dataclass's is: its fields in
   order (keyword-only ones after `*`) with their defaults and factories, each set through
-  `object.__setattr__`, then `__post_init__`. One function, where `dataclasses` would build a twin
-  class and compile three.
+  `object.__setattr__`, then `__post_init__`. One function: a twin frozen dataclass would compile
+  three.
 
 They behave as `@dataclass(frozen=True)`'s do (a property test compares them); `fields`, `replace` and
 pickling are the dataclass ones. A record is a plain, final class: one that defines any of those
@@ -105,12 +105,13 @@ def _compiled_init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., No
     keyword: list[str] = []
     body: list[str] = []
     for f in every:
-        if f.default_factory is not MISSING:
+        factory = f.default_factory is not MISSING
+        if factory:
             env[f"_factory_{f.name}"] = f.default_factory
         if f.init:
-            default, value = _parameter(f, env)
+            default, value = _parameter(f, factory, env)
             (keyword if f.kw_only else positional).append(f"{f.name}{default}")
-        elif f.default_factory is not MISSING:
+        elif factory:
             value = f"_factory_{f.name}()"
         else:
             continue  # not a parameter, a plain default: the class attribute is its value
@@ -128,9 +129,9 @@ def _compiled_init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., No
     return init
 
 
-def _parameter(f: Field[Any], env: dict[str, Any]) -> tuple[str, str]:
+def _parameter(f: Field[Any], factory: bool, env: dict[str, Any]) -> tuple[str, str]:
     """(the parameter's default as source, the value its field is set to)."""
-    if f.default_factory is not MISSING:
+    if factory:
         return "=_record_factory", f"_factory_{f.name}() if {f.name} is _record_factory else {f.name}"
     if f.default is not MISSING:
         env[f"_default_{f.name}"] = f.default
