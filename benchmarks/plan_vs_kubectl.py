@@ -2,6 +2,8 @@
 simulated cluster (its own process), at 1 binding and at N bindings (one pool each). Each command runs
 once to warm caches (the clone, kubectl's discovery cache), then REPEATS times, the two taking turns
 (so that both see the machine in the same state: on a shared VM its speed drifts); medians are compared.
+Each figure comes with the CPU time of the command and its children (kubectl runs `diff` over the two
+files per object it writes): what varies from run to run shows there.
 
     .venv/bin/python benchmarks/plan_vs_kubectl.py --pools 500
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -22,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,19 +49,36 @@ def manifests(repo: Path, cache: Path, out: Path) -> Path:
     return out
 
 
-def run(argv: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class Timing:
+    """One command's wall-clock seconds and the CPU seconds of it and its children (kubectl runs `diff`)."""
+
+    wall: float
+    user: float
+    sys: float
+
+    def __str__(self) -> str:
+        return f"{self.wall:.2f} s (CPU {self.user:.2f} user + {self.sys:.2f} sys)"
+
+
+def run(argv: list[str], env: dict[str, str]) -> Timing:
+    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1, 2):  # plan: 2 = changes pending; diff: 1 = differences
         raise SystemExit(f"{argv[0:3]} failed ({done.returncode}): {done.stderr[-600:]}")
-    return time.perf_counter() - started
+    return Timing(wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
 
 
-def timed_in_turns(first: list[str], second: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Median seconds of each command; one warm-up run each, then REPEATS runs taking turns."""
+def median(timings: list[Timing]) -> Timing:
+    return Timing(*(statistics.median(getattr(t, part) for t in timings) for part in ("wall", "user", "sys")))
+
+
+def timed_in_turns(first: list[str], second: list[str], env: dict[str, str]) -> tuple[Timing, Timing]:
+    """Medians of each command; one warm-up run each, then REPEATS runs taking turns."""
     run(first, env), run(second, env)
     pairs = [(run(first, env), run(second, env)) for _ in range(REPEATS)]
-    return statistics.median(a for a, _ in pairs), statistics.median(b for _, b in pairs)
+    return median([a for a, _ in pairs]), median([b for _, b in pairs])
 
 
 def compare(kubeconfig: Path, tmp: Path, bindings: int) -> str:
@@ -69,8 +90,8 @@ def compare(kubeconfig: Path, tmp: Path, bindings: int) -> str:
         [shutil.which("kubectl") or "kubectl", "--kubeconfig", str(kubeconfig), "diff", "-f", str(listing)],
         [PYTHON, "-m", "reconciler", "plan", "--repo", str(repo), "--kubeconfig", str(kubeconfig),
          "--cache-dir", str(work / "cache")], env)
-    return (f"  {bindings:>4} binding(s): reconciler plan {plan:.2f} s, kubectl diff -f {kubectl:.2f} s, "
-            f"ratio {plan / kubectl:.2f}")
+    return (f"  {bindings:>4} binding(s): reconciler plan {plan}, kubectl diff -f {kubectl}, "
+            f"ratio {plan.wall / kubectl.wall:.2f}")
 
 
 def add_latency(kubeconfig: Path, seconds: float) -> None:
