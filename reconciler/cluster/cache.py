@@ -21,7 +21,7 @@ from reconciler.model import MANAGED_BY_LABEL, MANAGED_BY_VALUE, LiveState
 from .api import KubeApi, core, decode, mco
 from .parse import annotations_of, labels_of, meta
 from .read import MCN_VERSIONS, drain_blockers, read_osimageurl
-from .selective import NodeDeriver, assemble, unsettled_pools
+from .selective import NodeDeriver, assemble, parse_all, unsettled_pools
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -165,11 +165,12 @@ class WatchCache:
             if kind.name in stale:
                 self._relist(kind)
         pools = self.items("machineconfigpools")
-        wanted = None if every_node else unsettled_pools(pools)
+        parsed = parse_all(self.items("machineconfigs"), pools)
+        wanted = None if every_node else unsettled_pools(parsed[1])
         nodes = self.items("nodes") if wanted != set() else []
         mcns = {str(meta(m).get("name", "")): m for m in self.items("machineconfignodes")} if nodes else {}
         base_image, release = read_osimageurl(self._api)
-        return assemble(self.items("machineconfigs"), pools, nodes, mcns, base_image, release, now,
+        return assemble(parsed, pools, nodes, mcns, base_image, release, now,
                         wanted=wanted, deriver=self._deriver, blockers=drain_blockers(self._api, nodes, mcns))
 
     def list_count(self) -> int:

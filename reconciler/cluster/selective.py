@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from reconciler.model import LiveState, NodeState
+from reconciler.model import LiveState, MachineConfigInfo, NodeState, PoolState
 
 from .api import KubeApi
 from .nodes import node_state, pool_for_node
@@ -26,28 +26,24 @@ def _name(obj: Obj) -> str:
     return str(meta(obj).get("name", ""))
 
 
-def settled(pool: Obj) -> bool:
+def settled(pool: PoolState) -> bool:
     """Updated on its target with every machine updated and none degraded or unavailable."""
-    spec, status = pool.get("spec") or {}, pool.get("status") or {}
-    target = str((spec.get("configuration") or {}).get("name") or "")
-    current = str((status.get("configuration") or {}).get("name") or "")
-    conditions = {str(c.get("type")): str(c.get("status")) for c in status.get("conditions") or ()}
-    count = int(status.get("machineCount") or 0)
+    count = pool.machine_count
     return (
-        bool(target)
-        and target == current
-        and conditions.get("Updated") == "True"
-        and not any(conditions.get(t) == "True" for t in _UNSETTLED_TRUE)
-        and int(status.get("updatedMachineCount") or 0) == count
-        and int(status.get("readyMachineCount") or 0) == count
-        and not int(status.get("unavailableMachineCount") or 0)
-        and not int(status.get("degradedMachineCount") or 0)
-        and int(status.get("observedGeneration") or 0) >= int(meta(pool).get("generation") or 0)
+        bool(pool.target_config)
+        and pool.target_config == pool.current_config
+        and pool.is_true("Updated")
+        and not any(c.type in _UNSETTLED_TRUE and c.status == "True" for c in pool.conditions)
+        and pool.updated_count == count
+        and pool.ready_count == count
+        and not pool.unavailable_count
+        and not pool.degraded_count
+        and pool.observed_generation >= pool.generation
     )
 
 
-def unsettled_pools(pools: Iterable[Obj]) -> set[str]:
-    return {_name(p) for p in pools if not settled(p)}
+def unsettled_pools(pools: Iterable[PoolState]) -> set[str]:
+    return {p.name for p in pools if not settled(p)}
 
 
 class NodeDeriver:
@@ -86,8 +82,19 @@ class NodeDeriver:
         return tuple(sorted(found, key=lambda n: n.name))
 
 
+Parsed = tuple[tuple[MachineConfigInfo, ...], tuple[PoolState, ...]]
+
+
+def parse_all(machine_configs: Iterable[Obj], pools: Iterable[Obj]) -> Parsed:
+    """Pure: MachineConfigs and pools as the model (sorted by name), each pool with the osImageURL of
+    its rendered configs. Parsed once: the pools decide which nodes to read, then make the LiveState."""
+    infos = tuple(sorted((machine_config_info(mc) for mc in machine_configs), key=lambda m: m.name))
+    rendered_images = {m.name: m.os_image_url for m in infos}
+    return infos, tuple(sorted((pool_state(p, rendered_images) for p in pools), key=lambda p: p.name))
+
+
 def assemble(
-    machine_configs: Iterable[Obj],
+    parsed: Parsed,
     pools: list[Obj],
     nodes: Iterable[Obj],
     mcns: dict[str, Obj],
@@ -99,14 +106,14 @@ def assemble(
     deriver: NodeDeriver | None = None,
     blockers: dict[str, str] | None = None,
 ) -> LiveState:
-    """Pure: raw API objects to the model, with the nodes of the `wanted` pools (None: all)."""
-    infos = tuple(sorted((machine_config_info(mc) for mc in machine_configs), key=lambda m: m.name))
-    rendered_images = {m.name: m.os_image_url for m in infos}
+    """Pure: the parsed configs and pools, with the nodes of the `wanted` pools (None: all) from the raw
+    `pools` (their node selectors), to the model."""
+    infos, pool_states = parsed
     return LiveState(
         base_image=base_image,
         release_version=release,
         machine_configs=infos,
-        pools=tuple(sorted((pool_state(p, rendered_images) for p in pools), key=lambda p: p.name)),
+        pools=pool_states,
         nodes=(deriver or NodeDeriver()).states(nodes, pools, mcns, wanted, blockers),
         observed_at=now,
     )
@@ -118,9 +125,10 @@ def read_needed(api: KubeApi, now: float, every_node: bool = False) -> LiveState
     all of them with `every_node` (status shows them)."""
     machine_configs = list_custom(api, "machineconfigs")
     pools = list_custom(api, "machineconfigpools")
-    wanted = None if every_node else unsettled_pools(pools)
+    parsed = parse_all(machine_configs, pools)
+    wanted = None if every_node else unsettled_pools(parsed[1])
     nodes = list_nodes(api) if wanted != set() else []
     mcns = list_machine_config_nodes(api) if nodes else {}
     base_image, release = read_osimageurl(api)
-    return assemble(machine_configs, pools, nodes, mcns, base_image, release, now, wanted=wanted,
+    return assemble(parsed, pools, nodes, mcns, base_image, release, now, wanted=wanted,
                     blockers=drain_blockers(api, nodes, mcns))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from testkit import HOTFIX1
 
 from reconciler.cluster import packing
+from reconciler.cluster.parse import pool_state
 from reconciler.cluster.selective import settled, unsettled_pools
 from reconciler.model import DesiredMachineConfig
 from reconciler.rollout import Memory, PoolRecord, RecordKind
@@ -106,6 +107,13 @@ def pool(**status: Any) -> dict[str, Any]:
     {"conditions": [{"type": "Updated", "status": "True"}, {"type": "NodeDegraded", "status": "True"}]},
 ])
 def test_a_pool_that_moves_or_fails_is_not_settled(status: dict[str, Any]) -> None:
-    assert settled(pool())
-    assert not settled(pool(**status))
-    assert unsettled_pools([pool(**status)]) == {"p"}
+    assert settled(pool_state(pool(), {}))
+    assert not settled(pool_state(pool(**status), {}))
+    assert unsettled_pools([pool_state(pool(**status), {})]) == {"p"}
+
+
+def test_a_repeated_condition_that_is_true_unsettles_the_pool() -> None:
+    """The model reads the first condition of a type; settledness counts every one (nodes are then read)."""
+    twice = [{"type": "Updated", "status": "True"}, {"type": "Degraded", "status": "False"},
+             {"type": "Degraded", "status": "True"}]
+    assert not settled(pool_state(pool(conditions=twice), {}))

@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.cluster.nodes import node_phase, pool_for_node, selector_matches, step_error
 from reconciler.cluster.parse import has_other_content, machine_config_info, selector_roles
-from reconciler.cluster.selective import assemble
+from reconciler.cluster.selective import assemble, parse_all
 
 MCO = "machineconfiguration.openshift.io"
 ROLE = f"{MCO}/role"
@@ -184,7 +184,8 @@ def test_assemble_takes_pool_images_from_rendered_configs() -> None:
         {"metadata": {"name": "rendered-worker-new"}, "spec": {"osImageURL": "new"}},
         {"metadata": {"name": "rendered-worker-old"}, "spec": {"osImageURL": "old"}},
     ]
-    live = assemble(mcs, pools, [node(["worker"], working())], {}, "base", "4.16.3", 7.0, wanted=None)
+    live = assemble(parse_all(mcs, pools), pools, [node(["worker"], working())], {}, "base", "4.16.3", 7.0,
+                    wanted=None)
     worker = live.pool("worker")
     assert worker is not None
     assert (worker.target_image, worker.current_image, worker.machine_count) == ("new", "old", 1)
