@@ -32,14 +32,26 @@ def settled(pool: PoolState) -> bool:
     return (
         bool(pool.target_config)
         and pool.target_config == pool.current_config
-        and pool.is_true("Updated")
-        and not any(c.type in _UNSETTLED_TRUE and c.status == "True" for c in pool.conditions)
+        and _conditions_settled(pool)
         and pool.updated_count == count
         and pool.ready_count == count
         and not pool.unavailable_count
         and not pool.degraded_count
         and pool.observed_generation >= pool.generation
     )
+
+
+def _conditions_settled(pool: PoolState) -> bool:
+    """Updated True and none of the unsettling conditions True; a type given twice counts each time."""
+    updated = False
+    for condition in pool.conditions:
+        if condition.type == "Updated":
+            if condition.status != "True":
+                return False
+            updated = True
+        elif condition.type in _UNSETTLED_TRUE and condition.status == "True":
+            return False
+    return updated
 
 
 def unsettled_pools(pools: Iterable[PoolState]) -> set[str]:

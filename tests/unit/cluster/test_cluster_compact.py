@@ -112,8 +112,11 @@ def test_a_pool_that_moves_or_fails_is_not_settled(status: dict[str, Any]) -> No
     assert unsettled_pools([pool_state(pool(**status), {})]) == {"p"}
 
 
-def test_a_repeated_condition_that_is_true_unsettles_the_pool() -> None:
+@pytest.mark.parametrize("repeated", [
+    [{"type": "Updated", "status": "True"}, {"type": "Degraded", "status": "False"},
+     {"type": "Degraded", "status": "True"}],
+    [{"type": "Updated", "status": "True"}, {"type": "Updated", "status": "False"}],
+])
+def test_a_repeated_condition_that_disagrees_unsettles_the_pool(repeated: list[dict[str, str]]) -> None:
     """The model reads the first condition of a type; settledness counts every one (nodes are then read)."""
-    twice = [{"type": "Updated", "status": "True"}, {"type": "Degraded", "status": "False"},
-             {"type": "Degraded", "status": "True"}]
-    assert not settled(pool_state(pool(conditions=twice), {}))
+    assert not settled(pool_state(pool(conditions=repeated), {}))
