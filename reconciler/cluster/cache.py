@@ -166,7 +166,7 @@ class WatchCache:
                 self._relist(kind)
         pools = self.items("machineconfigpools")
         parsed = parse_all(self.items("machineconfigs"), pools)
-        wanted = None if every_node else unsettled_pools(parsed[1])
+        wanted = None if every_node else unsettled_pools(parsed.pools)
         nodes = self.items("nodes") if wanted != set() else []
         mcns = {str(meta(m).get("name", "")): m for m in self.items("machineconfignodes")} if nodes else {}
         base_image, release = read_osimageurl(self._api)

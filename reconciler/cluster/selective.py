@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from reconciler.model import LiveState, MachineConfigInfo, NodeState, PoolState
+from reconciler.records import record
 
 from .api import KubeApi
 from .nodes import node_state, pool_for_node
@@ -94,15 +95,20 @@ class NodeDeriver:
         return tuple(sorted(found, key=lambda n: n.name))
 
 
-Parsed = tuple[tuple[MachineConfigInfo, ...], tuple[PoolState, ...]]
+@record
+class Parsed:
+    """MachineConfigs and pools as the model, sorted by name. Parsed once: the pools decide which
+    nodes to read, then make the LiveState."""
+
+    machine_configs: tuple[MachineConfigInfo, ...]
+    pools: tuple[PoolState, ...]
 
 
 def parse_all(machine_configs: Iterable[Obj], pools: Iterable[Obj]) -> Parsed:
-    """Pure: MachineConfigs and pools as the model (sorted by name), each pool with the osImageURL of
-    its rendered configs. Parsed once: the pools decide which nodes to read, then make the LiveState."""
+    """Pure: each pool with the osImageURL of its rendered configs."""
     infos = tuple(sorted((machine_config_info(mc) for mc in machine_configs), key=lambda m: m.name))
     rendered_images = {m.name: m.os_image_url for m in infos}
-    return infos, tuple(sorted((pool_state(p, rendered_images) for p in pools), key=lambda p: p.name))
+    return Parsed(infos, tuple(sorted((pool_state(p, rendered_images) for p in pools), key=lambda p: p.name)))
 
 
 def assemble(
@@ -120,12 +126,11 @@ def assemble(
 ) -> LiveState:
     """Pure: the parsed configs and pools, with the nodes of the `wanted` pools (None: all) from the raw
     `pools` (their node selectors), to the model."""
-    infos, pool_states = parsed
     return LiveState(
         base_image=base_image,
         release_version=release,
-        machine_configs=infos,
-        pools=pool_states,
+        machine_configs=parsed.machine_configs,
+        pools=parsed.pools,
         nodes=(deriver or NodeDeriver()).states(nodes, pools, mcns, wanted, blockers),
         observed_at=now,
     )
@@ -138,7 +143,7 @@ def read_needed(api: KubeApi, now: float, every_node: bool = False) -> LiveState
     machine_configs = list_custom(api, "machineconfigs")
     pools = list_custom(api, "machineconfigpools")
     parsed = parse_all(machine_configs, pools)
-    wanted = None if every_node else unsettled_pools(parsed[1])
+    wanted = None if every_node else unsettled_pools(parsed.pools)
     nodes = list_nodes(api) if wanted != set() else []
     mcns = list_machine_config_nodes(api) if nodes else {}
     base_image, release = read_osimageurl(api)
