@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reconciler import model, records
-from reconciler.intent.document import Document, expected_kind
+from reconciler.intent.document import Document, PlacedList, PlacedMap, Places, Position, expected_kind
 from reconciler.model import DesiredState
 from reconciler.records import record
 
@@ -45,11 +45,10 @@ MAX_DISK_ENTRIES = 20_000  # about 1 KB each; past this the oldest quarter is re
 MAX_COMMIT_ENTRIES = 8  # about 200 bytes a binding each; past this the oldest go
 COMMIT_SUFFIX = ".commit"
 _CODE_FILES = ("build.py", "cache.py", "cron.py", "document.py", "fields.py", "files.py", "problems.py",
-               "schemas.py", "validate.py", "yamlread.py")
-_LIBRARIES = ("ruamel.yaml", "jsonschema")
+               "quickread.py", "schemas.py", "validate.py", "yamlread.py", "yamlscan.py")
+_LIBRARIES = ("ruamel.yaml", "yaml", "jsonschema")
 
 _Entry = TypeVar("_Entry")
-Position = tuple[int, int]
 ProblemAt = tuple[int, int, str]  # line, column, message (the path is the file's)
 
 
@@ -292,8 +291,8 @@ def _decode(entry: bytes, key: str) -> FileResult:
 def _data(node: tuple[Any, ...]) -> Any:
     if node[0] == 0:
         _, line, column, items = node
-        places = _Places(line, column)
-        mapping = _Map()
+        places = Places(line, column)
+        mapping = PlacedMap()
         for name, key_at, value_at, child in items:
             mapping[str(name)] = _data(child)
             places.keys[name], places.values[name] = key_at, value_at
@@ -301,8 +300,8 @@ def _data(node: tuple[Any, ...]) -> Any:
         return mapping
     if node[0] == 1:
         _, line, column, items = node
-        places = _Places(line, column)
-        sequence = _List()
+        places = Places(line, column)
+        sequence = PlacedList()
         for index, (item_at, child) in enumerate(items):
             sequence.append(_data(child))
             places.items[index] = item_at
@@ -311,39 +310,6 @@ def _data(node: tuple[Any, ...]) -> Any:
     if node[0] == 2 and (node[1] is None or isinstance(node[1], str | int | float)):
         return node[1]
     raise ValueError("not a node")
-
-
-class _Places:
-    """Positions as ruamel's `.lc` gives them (0-based): the node's own, its keys', values' and items'."""
-
-    def __init__(self, line: int | None, col: int | None) -> None:
-        self.line, self.col = line, col
-        self.keys: dict[str, Position | None] = {}
-        self.values: dict[str, Position | None] = {}
-        self.items: dict[int, Position | None] = {}
-
-    def key(self, name: str) -> Position:
-        return _found(self.keys.get(name))
-
-    def value(self, name: str) -> Position:
-        return _found(self.values.get(name))
-
-    def item(self, index: int) -> Position:
-        return _found(self.items.get(index))
-
-
-def _found(position: Position | None) -> Position:
-    if position is None:
-        raise KeyError("no position")
-    return position
-
-
-class _Map(dict[str, Any]):
-    lc: _Places
-
-
-class _List(list[Any]):
-    lc: _Places
 
 
 class _PlainUnpickler(pickle.Unpickler):

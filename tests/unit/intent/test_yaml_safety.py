@@ -68,3 +68,13 @@ def test_syntax_error_and_non_mapping_documents() -> None:
 def test_deep_nesting_refused() -> None:
     problems = check(snapshot({"bindings/deep.yaml": "a: " + "[" * 30 + "]" * 30 + "\n"}))
     assert problems == ["bindings/deep.yaml:1:23: nested more than 20 levels deep"]
+
+
+def test_a_typed_value_must_fit_its_tag() -> None:
+    """ruamel's constructor would fail on these with a KeyError or IndexError (a crash, not a problem)."""
+    text = binding(name="!!bool ''", extra="  stage: !!int ''\n")
+    assert check(snapshot({"bindings/w.yaml": text})) == [
+        "bindings/w.yaml:4:9: '' is not true or false, as its tag !!bool says",
+        "bindings/w.yaml:8:10: '' is not an integer, as its tag !!int says",
+    ]
+    assert check(snapshot({"bindings/w.yaml": binding(extra="  stage: !!float 1\n")})) == []  # 1.0 fits
