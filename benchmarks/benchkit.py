@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -142,3 +144,30 @@ def wait_for(predicate: Any, timeout: float, what: str) -> None:
         time.sleep(0.2)
     print(f"timed out waiting for {what}", file=sys.stderr)
     raise SystemExit(1)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One command's wall-clock seconds and the CPU seconds of it and its children (kubectl runs `diff`)."""
+
+    wall: float
+    user: float
+    sys: float
+
+    def __str__(self) -> str:
+        return f"{self.wall:.2f} s (CPU {self.user:.2f} user + {self.sys:.2f} sys)"
+
+
+def timed_run(argv: list[str], env: dict[str, str], ok: tuple[int, ...] = (0, 1, 2)) -> Timing:
+    """Run `argv` in the project's root; by default exit codes 0-2 are answers (plan: 2 = changes
+    pending; diff: 1 = differences), anything else ends the benchmark."""
+    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in ok:
+        raise SystemExit(f"{argv[0:3]} failed ({done.returncode}): {done.stderr[-600:]}")
+    return Timing(wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
+
+
+def median(timings: list[Timing]) -> Timing:
+    return Timing(*(statistics.median(getattr(t, part) for t in timings) for part in ("wall", "user", "sys")))

@@ -15,7 +15,7 @@ import argparse
 import http.client
 import json
 import os
-import subprocess
+import statistics
 import sys
 import tempfile
 import time
@@ -24,7 +24,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, precompile, sim_endpoint, sim_process
+from benchkit import (
+    IMAGE,
+    PYTHON,
+    Timing,
+    git_repo,
+    load,
+    median,
+    pool_names,
+    precompile,
+    sim_endpoint,
+    sim_process,
+    timed_run,
+)
 
 MCS = "/apis/machineconfiguration.openshift.io/v1/machineconfigs"
 OURS = "app.kubernetes.io%2Fmanaged-by%3Dlayering-reconciler"  # the label selector of our MachineConfigs
@@ -76,41 +88,47 @@ def written_bodies(kubeconfig: Path) -> list[dict[str, Any]]:
              "spec": mc["spec"]} for mc in listed["items"]]
 
 
-def first_sync(repo: Path, pools: dict[str, int], cache: Path, plan_first: bool) -> tuple[float, list[dict[str, Any]]]:
-    """Seconds of `sync` on a fresh simulator (after a `plan` that fills the parse cache, with
-    `plan_first`), and the MachineConfigs it wrote."""
+def first_sync(repo: Path, pools: dict[str, int], cache: Path, plan_first: bool) -> tuple[Timing, list[dict[str, Any]]]:
+    """`sync` on a fresh simulator (after a `plan` that fills the parse cache, with `plan_first`):
+    its time, and the MachineConfigs it wrote."""
     with sim_process(1, pools) as kubeconfig:
         argv = [PYTHON, "-m", "reconciler", "plan", "--repo", str(repo), "--kubeconfig", str(kubeconfig),
                 "--cache-dir", str(cache)]
         if plan_first:
-            subprocess.run(argv, cwd=ROOT, capture_output=True, env=os.environ, check=False)
+            timed_run(argv, os.environ.copy())
         argv[3] = "sync"
-        started = time.perf_counter()
-        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=os.environ)
-        wall = time.perf_counter() - started
-        if done.returncode != 0:
-            raise SystemExit(f"sync failed ({done.returncode}): {done.stderr[-800:]}")
-        return wall, written_bodies(kubeconfig)
+        return timed_run(argv, os.environ.copy(), ok=(0,)), written_bodies(kubeconfig)
+
+
+def one_round(repo: Path, pools: dict[str, int], tmp: Path) -> tuple[float, Timing, Timing, int]:
+    """The floor, the sync with an empty parse cache and the sync after a plan, each on a fresh
+    simulator; and how many MachineConfigs were written."""
+    cold, bodies = first_sync(repo, pools, Path(tempfile.mkdtemp(dir=tmp)), plan_first=False)
+    warm, _ = first_sync(repo, pools, Path(tempfile.mkdtemp(dir=tmp)), plan_first=True)
+    with sim_process(1, pools) as kubeconfig:
+        floor = replay(kubeconfig, bodies)
+    return floor, cold, warm, len(bodies)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pools", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3, help="rounds (each on fresh simulators); medians are shown")
     args = parser.parse_args()
     precompile()
     pools = dict.fromkeys(pool_names(args.pools), 1)
     with tempfile.TemporaryDirectory(prefix="bench-first-sync-") as tmp:
         repo = git_repo(Path(tmp) / "repo", dict.fromkeys(pool_names(args.pools), IMAGE))
-        cold, bodies = first_sync(repo, pools, Path(tmp) / "cold-cache", plan_first=False)
-        warm, _ = first_sync(repo, pools, Path(tmp) / "warm-cache", plan_first=True)
-        with sim_process(1, pools) as kubeconfig:
-            floor = replay(kubeconfig, bodies)
-    written = len(bodies)
-    print(f"first sync of {args.pools} bindings: a bare client sends the same {written} MachineConfig creates and "
-          f"{written} Events in {floor:.2f} s ({1000 * floor / max(written, 1):.1f} ms a write); {load()}")
-    for label, wall in (("empty parse cache", cold), ("after a plan with the same --cache-dir", warm)):
-        print(f"  {label + ':':40} {wall:.2f} s, so {wall - floor:.2f} s ({100 * (wall - floor) / wall:.0f} %) is ours")
-    print(f"rerun: .venv/bin/python benchmarks/first_sync.py --pools {args.pools}")
+        rounds = [one_round(repo, pools, Path(tmp)) for _ in range(args.runs)]
+    floor, written = statistics.median(r[0] for r in rounds), rounds[0][3]
+    print(f"first sync of {args.pools} bindings, median of {args.runs} rounds: a bare client sends the same {written} "
+          f"MachineConfig creates and {written} Events in {floor:.2f} s ({1000 * floor / max(written, 1):.1f} ms a "
+          f"write); {load()}")
+    colds, warms = median([r[1] for r in rounds]), median([r[2] for r in rounds])
+    for label, sync in (("empty parse cache", colds), ("after a plan with the same --cache-dir", warms)):
+        ours = sync.wall - floor
+        print(f"  {label + ':':40} {sync}, so {ours:.2f} s ({100 * ours / sync.wall:.0f} %) is ours")
+    print(f"rerun: .venv/bin/python benchmarks/first_sync.py --pools {args.pools} --runs {args.runs}")
     return 0
 
 

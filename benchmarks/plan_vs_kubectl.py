@@ -17,21 +17,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchkit import IMAGE, PYTHON, ROOT, git_repo, load, pool_names, precompile, sim_endpoint, sim_process
+from benchkit import (
+    IMAGE,
+    PYTHON,
+    Timing,
+    git_repo,
+    load,
+    median,
+    pool_names,
+    precompile,
+    sim_endpoint,
+    sim_process,
+    timed_run,
+)
 
 from reconciler.cluster.write import machine_config_body
 from reconciler.intent import load_desired
@@ -49,35 +56,10 @@ def manifests(repo: Path, cache: Path, out: Path) -> Path:
     return out
 
 
-@dataclass(frozen=True)
-class Timing:
-    """One command's wall-clock seconds and the CPU seconds of it and its children (kubectl runs `diff`)."""
-
-    wall: float
-    user: float
-    sys: float
-
-    def __str__(self) -> str:
-        return f"{self.wall:.2f} s (CPU {self.user:.2f} user + {self.sys:.2f} sys)"
-
-
-def run(argv: list[str], env: dict[str, str]) -> Timing:
-    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1, 2):  # plan: 2 = changes pending; diff: 1 = differences
-        raise SystemExit(f"{argv[0:3]} failed ({done.returncode}): {done.stderr[-600:]}")
-    return Timing(wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
-
-
-def median(timings: list[Timing]) -> Timing:
-    return Timing(*(statistics.median(getattr(t, part) for t in timings) for part in ("wall", "user", "sys")))
-
-
 def timed_in_turns(first: list[str], second: list[str], env: dict[str, str]) -> tuple[Timing, Timing]:
     """Medians of each command; one warm-up run each, then REPEATS runs taking turns."""
-    run(first, env), run(second, env)
-    pairs = [(run(first, env), run(second, env)) for _ in range(REPEATS)]
+    timed_run(first, env), timed_run(second, env)
+    pairs = [(timed_run(first, env), timed_run(second, env)) for _ in range(REPEATS)]
     return median([a for a, _ in pairs]), median([b for _, b in pairs])
 
 

@@ -9,9 +9,12 @@ blob ids and kinds of its files and the source's refusals: it is kept as one ent
 so an unchanged repository costs one cache read, and a changed one reads the entries of its files
 and parses only the files it changed. Two levels: in memory (the last analysis and the file entries
 it used: `run` keeps one cache across passes) and on disk (`<dir>/<schema version>/`: one-shot
-commands), where writes are atomic, an unreadable or corrupt entry is a miss, never an error, and
-the entry count is bounded. The schema version hashes the schema files, the code of intent/, model.py
-and records.py, and the YAML and schema libraries' versions, so any change of what a result could be
+commands). On disk, the file results of an analysis that parsed any file are written together as one
+pack (`<hash>.files`: creating a file costs more than writing a kilobyte, about 0.7 ms on this
+project's CI machine), and a lookup reads the packs newest first until one holds the result. Writes
+are atomic, an unreadable or corrupt entry is a miss, never an error, and the newest 8 analyses and 8
+packs are kept. The schema version hashes the schema files, the code of intent/, model.py and
+records.py, and the YAML and schema libraries' versions, so any change of what a result could be
 starts a new directory (older ones are removed).
 
 This module imports neither ruamel.yaml nor jsonschema: a cached document is plain data whose
@@ -40,16 +43,17 @@ from reconciler.model import DesiredState
 from reconciler.records import record
 
 log = logging.getLogger("reconciler")
-FORMAT = 2  # bump when the entry layout changes
-MAX_DISK_ENTRIES = 20_000  # about 1 KB each; past this the oldest quarter is removed
-MAX_COMMIT_ENTRIES = 8  # about 200 bytes a binding each; past this the oldest go
+FORMAT = 3  # bump when the entry layout changes
+MAX_COMMIT_ENTRIES = 8  # analyses (about 200 bytes a binding), and packs (about 1 KB a file): the newest of each
 COMMIT_SUFFIX = ".commit"
+PACK_SUFFIX = ".files"
 _CODE_FILES = ("build.py", "cache.py", "cron.py", "document.py", "fields.py", "files.py", "problems.py",
                "quickread.py", "schemas.py", "validate.py", "yamlread.py", "yamlscan.py")
 _LIBRARIES = ("ruamel.yaml", "yaml", "jsonschema")
 
 _Entry = TypeVar("_Entry")
 ProblemAt = tuple[int, int, str]  # line, column, message (the path is the file's)
+Encoded = tuple[Any, ...]  # a file result as builtins: nodes, problems, documents
 
 
 @record
@@ -71,17 +75,20 @@ class ParseCache:
     """Analyses by commit content, file results by (blob id, kind): `parses` counts the files read,
     `hits` those found here (alone or in an analysis), `analyses` the analyses found whole."""
 
-    def __init__(self, directory: Path | None = None, max_entries: int = MAX_DISK_ENTRIES) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
         self.root = directory
-        self.max_entries = max_entries
         self.parses = 0
         self.hits = 0
         self.analyses = 0
         self._memory: dict[str, FileResult] = {}
         self._used: dict[str, FileResult] = {}
+        self._encoded: dict[str, Encoded] = {}  # the builtins form of every result in memory
         self._analysis: tuple[str, tuple[tuple[str, ...], DesiredState]] | None = None
         self._version: str | None = None
+        self._parsed = False  # a result was put since the last finish
         self._written = 0
+        self._packs: list[str] | None = None  # the packs on disk not read yet, newest last
+        self._unpacked: dict[str, Encoded] = {}
 
     @staticmethod
     def key(blob: str, path: str) -> str:
@@ -116,18 +123,28 @@ class ParseCache:
         self._write(key, (FORMAT, key, *stored))
 
     def get(self, key: str) -> FileResult | None:
-        found = self._memory.get(key) or self._used.get(key) or self._load(key)
+        found = self._memory.get(key) or self._used.get(key) or self._unpack(key)
         if found is not None:
             self._used[key] = found
         return found
 
     def put(self, key: str, result: FileResult) -> None:
         self._used[key] = result
-        self._store(key, result)
+        self._parsed = True
+        if self.root is not None:
+            encoded = _encode(result)
+            if encoded is not None:
+                self._encoded[key] = encoded
 
     def finish(self) -> None:
-        """One analysis is done: memory keeps its entries (and only those); the disk is pruned."""
+        """One analysis is done: memory keeps its entries (and only those); when it parsed a file, its
+        results are written to disk as one pack, and the disk is pruned."""
         self._memory, self._used = self._used, {}
+        self._encoded = {key: self._encoded[key] for key in self._memory if key in self._encoded}
+        self._packs, self._unpacked = None, {}
+        if self._parsed:
+            self._parsed = False
+            self._write_pack()
         if self._written:
             self._written = 0
             self._prune()
@@ -141,8 +158,37 @@ class ParseCache:
             self._version = schema_version()
         return self.root / self._version
 
-    def _load(self, key: str) -> FileResult | None:
-        return self._read(key, _decode)
+    def _unpack(self, key: str) -> FileResult | None:
+        """The result from the packs on disk, reading them newest first until one holds it."""
+        if self._packs is None:
+            self._packs = self._list_packs()
+        while key not in self._unpacked and self._packs:
+            pack = self._read(self._packs.pop(), _decode_pack) or {}
+            self._unpacked = {**pack, **self._unpacked}
+        encoded = self._unpacked.get(key)
+        try:
+            result = _decode(encoded) if encoded is not None else None
+        except Exception as exc:  # a damaged result in a readable pack
+            log.debug("parse cache: ignoring the damaged entry %s (%s)", key, type(exc).__name__)
+            return None
+        if result is not None and encoded is not None:
+            self._encoded[key] = encoded
+        return result
+
+    def _list_packs(self) -> list[str]:
+        directory = self.directory
+        try:
+            packs = [entry for entry in os.scandir(directory) if entry.name.endswith(PACK_SUFFIX)] if directory else []
+            return [entry.name for entry in sorted(packs, key=lambda entry: entry.stat().st_mtime_ns)]
+        except OSError:
+            return []
+
+    def _write_pack(self) -> None:
+        """The results of the analysis just done (those encodable), named after their keys."""
+        entries = {key: self._encoded[key] for key in sorted(self._memory) if key in self._encoded}
+        if entries:
+            name = hashlib.sha256("\n".join(entries).encode()).hexdigest()[:40] + PACK_SUFFIX
+            self._write(name, (FORMAT, PACK_SUFFIX, entries))
 
     def _read(self, key: str, decode: Callable[[bytes, str], _Entry]) -> _Entry | None:
         directory = self.directory
@@ -156,11 +202,6 @@ class ParseCache:
         except Exception as exc:
             log.debug("parse cache: ignoring the unreadable entry %s (%s)", key, type(exc).__name__)
             return None
-
-    def _store(self, key: str, result: FileResult) -> None:
-        encoded = _encode(result, key)
-        if encoded is not None:
-            self._write(key, encoded)
 
     def _write(self, key: str, encoded: tuple[Any, ...]) -> None:
         directory = self.directory
@@ -180,8 +221,7 @@ class ParseCache:
                 os.unlink(handle.name)
 
     def _prune(self) -> None:
-        """Other versions go; past max_entries the oldest file entries go (down to three quarters), past
-        MAX_COMMIT_ENTRIES the oldest analyses."""
+        """Other versions go; past MAX_COMMIT_ENTRIES analyses or packs, the oldest of each go."""
         import shutil  # only when writing
 
         directory = self.directory
@@ -192,12 +232,10 @@ class ParseCache:
                 if other.name != directory.name and other.is_dir():
                     shutil.rmtree(other, ignore_errors=True)
             entries = list(os.scandir(directory))
-            analyses = [entry for entry in entries if entry.name.endswith(COMMIT_SUFFIX)]
-            files = [entry for entry in entries if not entry.name.endswith(COMMIT_SUFFIX)]
-            for kind, bound, keep in ((analyses, MAX_COMMIT_ENTRIES, MAX_COMMIT_ENTRIES),
-                                      (files, self.max_entries, self.max_entries * 3 // 4)):
-                if len(kind) > bound:
-                    _remove_oldest(kind, len(kind) - keep)
+            for suffix in (COMMIT_SUFFIX, PACK_SUFFIX):
+                kind = [entry for entry in entries if entry.name.endswith(suffix)]
+                if len(kind) > MAX_COMMIT_ENTRIES:
+                    _remove_oldest(kind, len(kind) - MAX_COMMIT_ENTRIES)
 
 
 def _remove_oldest(entries: list[os.DirEntry[str]], count: int) -> None:
@@ -236,13 +274,13 @@ class _Unencodable(Exception):
     pass
 
 
-def _encode(result: FileResult, key: str) -> tuple[Any, ...] | None:
+def _encode(result: FileResult) -> Encoded | None:
     """The result as builtins only (None when a document holds a value they cannot represent)."""
     try:
         documents = tuple((_node(data), line, column) for data, line, column in result.documents)
     except _Unencodable:
         return None
-    return (FORMAT, key, result.nodes, result.problems, documents)
+    return (result.nodes, result.problems, documents)
 
 
 def _node(value: Any) -> tuple[Any, ...]:
@@ -280,10 +318,17 @@ def _scalar(value: Any) -> object:
     raise _Unencodable
 
 
-def _decode(entry: bytes, key: str) -> FileResult:
-    form, stored_key, nodes, problems, documents = _PlainUnpickler(io.BytesIO(entry)).load()
-    if form != FORMAT or stored_key != key or not isinstance(nodes, int):
+def _decode_pack(entry: bytes, key: str) -> dict[str, Encoded]:
+    form, suffix, entries = _PlainUnpickler(io.BytesIO(entry)).load()
+    if form != FORMAT or suffix != PACK_SUFFIX or not isinstance(entries, dict):
         raise ValueError("another entry")
+    return entries
+
+
+def _decode(encoded: Encoded) -> FileResult:
+    nodes, problems, documents = encoded
+    if not isinstance(nodes, int):
+        raise ValueError("not a result")
     checked = tuple((int(line), int(column), str(message)) for line, column, message in problems)
     return FileResult(nodes, checked, tuple((_data(node), int(line), int(column)) for node, line, column in documents))
 

@@ -5,10 +5,11 @@ Its events go through the same checks as ruamel's (yamlscan), and each document 
 into the positioned data a cache entry holds. It reads only what it is sure to read exactly as
 ruamel's round-trip loader does, and declines anything else (None, with the node budget untouched):
 an event refused, a parser error, an explicit tag, a key that is not a string, a plain scalar that
-is not a string, null, boolean or plain decimal integer (floats, octal, hex, merge keys), and the
-characters where libyaml's YAML 1.1 and ruamel's YAML 1.2 may differ (NEL, LS, PS, a BOM inside the
-text, C1 controls). yamlread then reads the file with ruamel, which reports every problem. A property
-test holds the two to the same result.
+is not a string, a written null, boolean or plain decimal integer (an empty value, floats, octal,
+hex, merge keys), the characters where libyaml's YAML 1.1 and ruamel's YAML 1.2 may differ (NEL,
+LS, PS, a BOM inside the text, C1 controls), and a `#` right after a block scalar's indicator
+(libyaml reads a comment there). yamlread then reads the file with ruamel, which reports every
+problem. A property test holds the two to the same result.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from reconciler.intent.yamlscan import EventScan, Kind, kinds_of
 _KINDS = kinds_of(events)
 _RESOLVER = VersionedResolver()  # YAML 1.2, as ruamel reads a file without a %YAML directive
 _UNSURE = re.compile("[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_COMMENT_ON_INDICATOR = re.compile(r"[|>][-+0-9]*#")  # `|#`: libyaml takes it for a comment, YAML does not
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _TAG = "tag:yaml.org,2002:"
 _STARTS = {Kind.MAPPING_START: PlacedMap, Kind.SEQUENCE_START: PlacedList}
@@ -43,7 +45,7 @@ class _Decline(Exception):
 
 def read_clean(path: str, text: str, budget: NodeBudget) -> list[Document] | None:
     """The non-empty documents of a clean file, or None when the file is left to ruamel."""
-    if CParser is None or _UNSURE.search(text):
+    if CParser is None or _UNSURE.search(text) or _COMMENT_ON_INDICATOR.search(text):
         return None
     before = budget.nodes
     try:
@@ -132,7 +134,7 @@ def _scalar(event: Any, plain_tag: str | None) -> object:
         return value
     if plain_tag == _TAG + "str":
         return value
-    if plain_tag == _TAG + "null":
+    if plain_tag == _TAG + "null" and value:  # an empty one: libyaml may place it elsewhere
         return None
     if plain_tag == _TAG + "bool":
         return value in ("true", "True", "TRUE")

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from intent_cases import binding, snapshot
 
 from reconciler.intent import ParseCache, analyse, check
-from reconciler.intent.cache import COMMIT_SUFFIX, FORMAT, MAX_COMMIT_ENTRIES, schema_version
+from reconciler.intent.cache import COMMIT_SUFFIX, FORMAT, MAX_COMMIT_ENTRIES, PACK_SUFFIX, schema_version
 from reconciler.intent.yamlread import MAX_NODES, MAX_REPOSITORY_NODES
 from reconciler.model import Snapshot, blob_id
 
@@ -51,7 +51,7 @@ def test_an_unchanged_repository_is_one_cache_read(tmp_path: Path) -> None:
     expected = analyse(snapshot(files))
     analyse(snapshot(files), ParseCache(tmp_path))
     commits = _entries(tmp_path, COMMIT_SUFFIX)
-    assert len(commits) == 1 and len(_entries(tmp_path)) == 7
+    assert len(commits) == 1 and len(_entries(tmp_path)) == 2  # and one pack of the 6 files' results
     for entry in set(_entries(tmp_path)) - set(commits):
         entry.unlink()  # only the commit's entry is left to read
     cache = ParseCache(tmp_path)
@@ -76,12 +76,28 @@ def test_a_damaged_or_foreign_commit_entry_is_a_miss(tmp_path: Path) -> None:
     assert ParseCache(tmp_path).get_analysis(entry.name, 2) is not None  # written again
 
 
-def test_commit_entries_are_bounded_apart_from_file_entries(tmp_path: Path) -> None:
+def test_the_newest_analyses_and_packs_are_kept(tmp_path: Path) -> None:
     cache = ParseCache(tmp_path)
     for stage in range(MAX_COMMIT_ENTRIES + 3):
         check(snapshot({"bindings/a.yaml": binding(extra=f"  stage: {stage}\n")}), cache)
-    assert len(_entries(tmp_path, COMMIT_SUFFIX)) == MAX_COMMIT_ENTRIES
-    assert len(_entries(tmp_path)) == MAX_COMMIT_ENTRIES + MAX_COMMIT_ENTRIES + 3 + 1  # + every file's
+    assert len(_entries(tmp_path, COMMIT_SUFFIX)) == len(_entries(tmp_path, PACK_SUFFIX)) == MAX_COMMIT_ENTRIES
+    assert len(_entries(tmp_path)) == 2 * MAX_COMMIT_ENTRIES
+    newest, oldest = ParseCache(tmp_path), ParseCache(tmp_path)
+    assert check(snapshot({"bindings/a.yaml": binding(extra=f"  stage: {MAX_COMMIT_ENTRIES + 2}\n")}), newest) == []
+    assert check(snapshot({"bindings/a.yaml": binding(extra="  stage: 0\n")}), oldest) == []
+    assert (newest.parses, oldest.parses) == (0, 1)
+
+
+def test_a_lookup_reads_older_packs_for_what_the_newest_lacks(tmp_path: Path) -> None:
+    """A pull request's commit, then main's: a third commit mixing both finds every file on disk."""
+    base = {f"bindings/p{i}.yaml": binding(f"p{i}-image", f"p{i}") for i in range(4)}
+    first = {**base, "bindings/p0.yaml": binding("p0-image", "p0", extra="  stage: 1\n")}
+    second = {**base, "bindings/p1.yaml": binding("p1-image", "p1", extra="  stage: 2\n")}
+    for files in (first, second):
+        check(snapshot(files), ParseCache(tmp_path))
+    both = ParseCache(tmp_path)
+    assert check(snapshot({**second, "bindings/p0.yaml": first["bindings/p0.yaml"]}), both) == []
+    assert (both.parses, both.hits) == (0, 5)
 
 
 def test_a_new_commit_parses_only_the_files_it_changed(tmp_path: Path) -> None:
@@ -135,12 +151,17 @@ def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     files = {"bindings/a.yaml": binding()}
     check(snapshot(files), ParseCache(tmp_path))
     entries = _entries(tmp_path)
-    assert len(entries) == 3  # the commit's, the binding's, the policy's
+    assert len(entries) == 2  # the commit's, and the pack of the binding's and the policy's
     for number, entry in enumerate(entries):
         entry.write_bytes(b"\x80\x05garbage" if number else b"")
     cache = ParseCache(tmp_path)
     assert check(snapshot(files), cache) == [] and (cache.analyses, cache.parses, cache.hits) == (0, 2, 0)
-    assert ParseCache(tmp_path).get(ParseCache.key(blob_id(binding().encode()), "bindings/a.yaml")) is not None
+    key = ParseCache.key(blob_id(binding().encode()), "bindings/a.yaml")
+    assert ParseCache(tmp_path).get(key) is not None
+    (pack,) = _entries(tmp_path, PACK_SUFFIX)
+    for damaged in [("x",), (1, (), ((("node",), 1, 1),)), (1, (("line", 1, "m"),), ())]:
+        pack.write_bytes(pickle.dumps((FORMAT, PACK_SUFFIX, {key: damaged})))
+        assert ParseCache(tmp_path).get(key) is None  # one damaged result in a pack
 
 
 def test_an_unwritable_directory_only_costs_the_cache(tmp_path: Path) -> None:
@@ -153,15 +174,13 @@ def test_an_unwritable_directory_only_costs_the_cache(tmp_path: Path) -> None:
     assert blocker.read_text() == "not a directory"
 
 
-def test_another_schema_version_is_removed_and_the_entries_are_bounded(tmp_path: Path) -> None:
+def test_another_schema_version_is_removed(tmp_path: Path) -> None:
     stale = tmp_path / "0123456789abcdef"
     stale.mkdir()
     (stale / "entry").write_bytes(b"old")
-    cache = ParseCache(tmp_path, max_entries=8)
     files = {f"bindings/p{i}.yaml": binding(f"p{i}-image", f"p{i}") for i in range(20)}
-    check(snapshot(files), cache)
+    check(snapshot(files), ParseCache(tmp_path))
     assert [p.name for p in tmp_path.iterdir()] == [schema_version()]
-    assert len(_entries(tmp_path)) - len(_entries(tmp_path, COMMIT_SUFFIX)) <= 8
 
 
 def test_a_policy_change_locates_problems_in_cached_bindings(tmp_path: Path) -> None:
