@@ -4,12 +4,12 @@ times faster than ruamel's pure-Python scanner, which takes most of the time of 
 Its events go through the same checks as ruamel's (yamlscan), and each document is built straight
 into the positioned data a cache entry holds. It reads only what it is sure to read exactly as
 ruamel's round-trip loader does, and declines anything else (None, with the node budget untouched):
-an event refused, a parser error, an explicit tag, a key that is not a string, a plain scalar that
-is not a string, a written null, boolean or plain decimal integer (an empty value, floats, octal,
-hex, merge keys), the characters where libyaml's YAML 1.1 and ruamel's YAML 1.2 may differ (NEL,
-LS, PS, a BOM inside the text, C1 controls), and a `#` right after a block scalar's indicator
-(libyaml reads a comment there). yamlread then reads the file with ruamel, which reports every
-problem. A property test holds the two to the same result.
+an event refused, a parser error, an explicit tag, a document that is a lone scalar, a key that is
+not a string, a plain scalar that is not a string, a written null, boolean or plain decimal integer
+(an empty value, floats, octal, hex, merge keys), the characters where libyaml's YAML 1.1 and
+ruamel's YAML 1.2 may differ (NEL, LS, PS, a BOM inside the text, C1 controls), and a `#` right
+after a block scalar's indicator (libyaml reads a comment there). yamlread then reads the file with
+ruamel, which reports every problem. A property test holds the two to the same result.
 """
 
 from __future__ import annotations
@@ -108,6 +108,8 @@ class _Builder:
     def _add(self, value: Any, event: Any) -> None:
         at = (event.start_mark.line, event.start_mark.column)
         if not self.open:
+            if not isinstance(value, PlacedMap | PlacedList):  # in 1.2 only, a root block scalar may start at column 0
+                raise _Decline
             self.roots.append(value)
             return
         top = self.open[-1]
