@@ -179,9 +179,9 @@ class ParseCache:
         directory = self.directory
         try:
             packs = [entry for entry in os.scandir(directory) if entry.name.endswith(PACK_SUFFIX)] if directory else []
-            return [entry.name for entry in sorted(packs, key=lambda entry: entry.stat().st_mtime_ns)]
         except OSError:
             return []
+        return [entry.name for entry in sorted(packs, key=_mtime)]
 
     def _write_pack(self) -> None:
         """The results of the analysis just done (those encodable), named after their keys."""
@@ -238,8 +238,16 @@ class ParseCache:
                     _remove_oldest(kind, len(kind) - MAX_COMMIT_ENTRIES)
 
 
+def _mtime(entry: os.DirEntry[str]) -> int:
+    """When the entry was written; 0 when it is gone (another process pruned it)."""
+    try:
+        return entry.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _remove_oldest(entries: list[os.DirEntry[str]], count: int) -> None:
-    entries.sort(key=lambda entry: entry.stat().st_mtime)
+    entries.sort(key=_mtime)
     for entry in entries[:count]:
         with contextlib.suppress(OSError):
             os.unlink(entry.path)

@@ -7,9 +7,9 @@ ruamel's round-trip loader does, and declines anything else (None, with the node
 an event refused, a parser error, an explicit tag, a document that is a lone scalar, a key that is
 not a string, a plain scalar that is not a string, a written null, boolean or plain decimal integer
 (an empty value, floats, octal, hex, merge keys), the characters where libyaml's YAML 1.1 and
-ruamel's YAML 1.2 may differ (NEL, LS, PS, a BOM inside the text, C1 controls), and a `#` right
-after a block scalar's indicator (libyaml reads a comment there). yamlread then reads the file with
-ruamel, which reports every problem. A property test holds the two to the same result.
+ruamel's YAML 1.2 may differ (NEL, LS, PS, a BOM inside the text, C1 controls), and the few texts
+ruamel refuses that libyaml reads (`_REFUSED_BY_RUAMEL`). yamlread then reads the file with ruamel,
+which reports every problem. A property test holds the two to the same result.
 """
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ from reconciler.intent.yamlscan import EventScan, Kind, kinds_of
 _KINDS = kinds_of(events)
 _RESOLVER = VersionedResolver()  # YAML 1.2, as ruamel reads a file without a %YAML directive
 _UNSURE = re.compile("[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
-_COMMENT_ON_INDICATOR = re.compile(r"[|>][-+0-9]*#")  # `|#`: libyaml takes it for a comment, YAML does not
+# texts that ruamel refuses and libyaml reads: `|#` (libyaml reads a comment), `["k":v]` (a quoted
+# key's `:` with no space after it, in a flow sequence), `...` twice (ruamel does not skip the
+# second), and a line of spaces only (in a block scalar, shorter than the lines after it)
+_REFUSED_BY_RUAMEL = re.compile(r"[|>][-+0-9]*#|[\"'] *:[^ \r\n]|(?m:^\.\.\.)|(?m:^ +\r?$)")
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _TAG = "tag:yaml.org,2002:"
 _STARTS = {Kind.MAPPING_START: PlacedMap, Kind.SEQUENCE_START: PlacedList}
@@ -45,7 +48,7 @@ class _Decline(Exception):
 
 def read_clean(path: str, text: str, budget: NodeBudget) -> list[Document] | None:
     """The non-empty documents of a clean file, or None when the file is left to ruamel."""
-    if CParser is None or _UNSURE.search(text) or _COMMENT_ON_INDICATOR.search(text):
+    if CParser is None or _UNSURE.search(text) or _REFUSED_BY_RUAMEL.search(text):
         return None
     before = budget.nodes
     try:

@@ -124,6 +124,11 @@ def _compose(yaml: YAML, text: str, scan: EventScan, problems: Problems) -> list
     except YAMLError as exc:
         problems.add(scan.path, 0, 0, f"invalid YAML: {exc}".replace("\n", " "))
         return None
+    except (ValueError, OverflowError, AssertionError) as exc:  # ruamel failing on text it should refuse
+        reader = yaml.reader  # where it stopped: an escape past \U0010FFFF, a comment it cannot place
+        detail = f" ({str(exc)[:100]})" if str(exc) else ""
+        problems.add(scan.path, reader.line + 1, reader.column + 1, f"invalid YAML: cannot read this{detail}")
+        return None
     return None if scan.failed else nodes
 
 

@@ -100,6 +100,7 @@ RAW_SNIPPETS = st.sampled_from([
     "a: 1e99999\n", "a: .nan\n", "? [a, b]\n: c\n", "!!binary aGk=\n", "%YAML 1.1\n---\na: yes\n",
     "a: " + "[" * 40 + "]" * 40 + "\n", "a: &x 1\nb: *x\n", "\ufeffa: 1\n", "a: 1\na: 2\n",
     "a: !!bool ''\n", "a: !!int ''\n", "a: !!float x\n", "a: !!null 1\n", "a: !!int 0x1f\n",
+    'a: "\\U00110000"\n', "#c\n|2 #c\n", '["k":v]\n', "a: 1\n...\n...\n", "a: |\n \n  x\n",
 ])
 RAW_YAML = st.one_of(
     st.text(st.sampled_from(list("ab: -[]{}\n'\"#&*!|>%@`,?0123456789T.e\t\\")), max_size=80),

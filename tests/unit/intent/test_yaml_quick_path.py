@@ -121,7 +121,8 @@ def test_the_quick_reader_reads_what_ruamel_reads(text: str) -> None:
     "1: a\n", "true: a\n", "~: a\n", "? [a]\n: b\n", "a: !!str 1\n", "a: ! b\n", "a: &x 1\n", "a: *x\n",
     "a: 1\na: 2\n", "a: 2001-01-01\n", "%YAML 1.2\n---\na: 1\n", "a: [\n", "a: b\u0085c\n", "a: b\u2028c\n",
     "a: \ufeffb\n", "a: \x85\n", "a:\n  b: 1\n c: 2\n", "a: |#\n  x\n", "- >-#\n  x\n",
-    "? T", "a:\n", "|\n--- 0", ">\n...\n", "just text\n",
+    "? T", "a:\n", "|\n--- 0", ">\n...\n", "just text\n", '["k":v]\n', "a: ['b':c]\n", '[a, "b" :c]\n',
+    "a: 1\n...\n...\n", "a: |\n \n  x\n", "a:\n  b: >\n   \n    x\n",
 ])
 def test_it_leaves_to_ruamel_what_it_is_not_sure_of(text: str) -> None:
     assert not agree(text)

@@ -78,3 +78,10 @@ def test_a_typed_value_must_fit_its_tag() -> None:
         "bindings/w.yaml:8:10: '' is not an integer, as its tag !!int says",
     ]
     assert check(snapshot({"bindings/w.yaml": binding(extra="  stage: !!float 1\n")})) == []  # 1.0 fits
+
+
+def test_text_the_yaml_library_fails_on_is_a_located_problem() -> None:
+    """ruamel raises plain Python errors on these (an escape past U+10FFFF, a comment it cannot place)."""
+    for text, at in (('a: "\\U00110000"\n', "1:7"), ('a: "\\UFFFFFFFF"\n', "1:7"), ("#c\n|2 #c\n", "3:1")):
+        (problem,) = check(snapshot({"bindings/w.yaml": text}, policy=None))
+        assert problem.startswith(f"bindings/w.yaml:{at}") and "invalid YAML: cannot read this" in problem
