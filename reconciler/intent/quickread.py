@@ -27,7 +27,7 @@ except ImportError:  # PyYAML built without libyaml: every file is read with rua
 
 from reconciler.intent.document import Document, NodeBudget, PlacedList, PlacedMap, Places, Position
 from reconciler.intent.problems import Problems
-from reconciler.intent.yamlscan import EventScan, Kind, kinds_of
+from reconciler.intent.yamlscan import ENDS, STARTS, TAG, EventScan, Kind, kinds_of
 
 _KINDS = kinds_of(events)
 _RESOLVER = VersionedResolver()  # YAML 1.2, as ruamel reads a file without a %YAML directive
@@ -37,9 +37,6 @@ _UNSURE = re.compile("[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00
 # second), and a line of spaces only (in a block scalar, shorter than the lines after it)
 _REFUSED_BY_RUAMEL = re.compile(r"[|>][-+0-9]*#|[\"'] *:[^ \r\n]|(?m:^\.\.\.)|(?m:^ +\r?$)")
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_TAG = "tag:yaml.org,2002:"
-_STARTS = {Kind.MAPPING_START: PlacedMap, Kind.SEQUENCE_START: PlacedList}
-_ENDS = frozenset({Kind.MAPPING_END, Kind.SEQUENCE_END})
 
 
 class _Decline(Exception):
@@ -96,14 +93,14 @@ class _Builder:
     def take(self, event: Any, kind: Kind, plain_tag: str | None) -> None:
         if kind is Kind.SCALAR:
             self._add(_scalar(event, plain_tag), event)
-        elif kind in _STARTS:
+        elif kind in STARTS:
             if event.tag is not None:
                 raise _Decline
-            container = _STARTS[kind]()
+            container = PlacedMap() if kind is Kind.MAPPING_START else PlacedList()
             container.lc = Places(event.start_mark.line, event.start_mark.column)
             self._add(container, event)
             self.open.append(_Open(container))
-        elif kind in _ENDS:
+        elif kind in ENDS:
             self.open.pop()
         elif kind is Kind.ALIAS:
             raise _Decline
@@ -137,12 +134,12 @@ def _scalar(event: Any, plain_tag: str | None) -> object:
     value: str = event.value
     if not event.implicit[0]:  # quoted or a block scalar: a string
         return value
-    if plain_tag == _TAG + "str":
+    if plain_tag == TAG + "str":
         return value
-    if plain_tag == _TAG + "null" and value:  # an empty one: libyaml may place it elsewhere
+    if plain_tag == TAG + "null" and value:  # an empty one: libyaml may place it elsewhere
         return None
-    if plain_tag == _TAG + "bool":
+    if plain_tag == TAG + "bool":
         return value in ("true", "True", "TRUE")
-    if plain_tag == _TAG + "int" and _DECIMAL.fullmatch(value):
+    if plain_tag == TAG + "int" and _DECIMAL.fullmatch(value):
         return int(value)
     raise _Decline

@@ -22,9 +22,8 @@ MAX_NODES = 5_000  # per file: some 300 bindings
 MAX_KEY_CHARS = 317  # a Kubernetes label key: DNS prefix, '/', name
 MAX_SCALAR_CHARS = 65_536
 MAX_NUMBER_CHARS = 40  # a plain number longer than this is refused before int() or float() sees it
-STANDARD_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
-)
+TAG = "tag:yaml.org,2002:"  # the prefix of the standard tags (`!!int` and the rest)
+STANDARD_TAGS = frozenset(TAG + name for name in ("str", "int", "float", "bool", "null", "map", "seq"))
 
 
 class Kind(Enum):
@@ -40,12 +39,12 @@ class Kind(Enum):
     ALIAS = "AliasEvent"
 
 
-_TYPED = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null"))
-_FITS = {tag: {tag} for tag in _TYPED} | {"tag:yaml.org,2002:float": {f"tag:yaml.org,2002:{name}" for name in
-                                                                      ("float", "int")}}
 _TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false", "null": "null"}
-_NODES = frozenset({Kind.MAPPING_START, Kind.SEQUENCE_START, Kind.SCALAR, Kind.ALIAS})
-_ENDS = frozenset({Kind.MAPPING_END, Kind.SEQUENCE_END})
+_FITS = {TAG + name: {TAG + name} for name in _TYPE_WORDS} | {TAG + "float": {TAG + "float", TAG + "int"}}
+# tuples, not sets: `in` compares members by identity, where a set would hash each through Enum's Python __hash__
+STARTS = (Kind.MAPPING_START, Kind.SEQUENCE_START)
+ENDS = (Kind.MAPPING_END, Kind.SEQUENCE_END)
+_NODES = (*STARTS, Kind.SCALAR, Kind.ALIAS)
 
 
 def kinds_of(events: ModuleType) -> dict[type, Kind]:
@@ -106,14 +105,14 @@ class EventScan:
             self.exceed(event, f"a value of {len(event.value)} characters, over the {MAX_SCALAR_CHARS} limit")
         elif kind in _NODES:
             self._node(event, kind)
-        elif kind in _ENDS:
+        elif kind in ENDS:
             self.stack.pop()
             self._node_done()
         return kind
 
     def _node(self, event: Any, kind: Kind) -> None:
         self._node_start(event, kind)
-        if kind is Kind.MAPPING_START or kind is Kind.SEQUENCE_START:
+        if kind in STARTS:
             self._push(event, kind is Kind.MAPPING_START)
         else:
             self._node_done()
@@ -130,7 +129,7 @@ class EventScan:
         tag = _tag_of(event)
         if tag and tag not in STANDARD_TAGS:
             self.refuse(event, f"YAML tag {excerpt(tag)} is not allowed")
-        if kind is Kind.SCALAR and (event.implicit[0] or tag in _TYPED):
+        if kind is Kind.SCALAR and (event.implicit[0] or tag in _FITS):
             self._check_scalar(event, tag)
         top = self.stack[-1] if self.stack else None
         if top is not None and top.expect_key and kind is Kind.SCALAR:
@@ -145,7 +144,7 @@ class EventScan:
         if tag is None and resolved.endswith(":timestamp"):
             self.refuse(event, f"{excerpt(event.value)} reads as a date or time; quote it to write text")
         elif tag in _FITS and resolved not in _FITS[tag]:
-            name = tag.removeprefix("tag:yaml.org,2002:")
+            name = tag.removeprefix(TAG)
             self.refuse(event, f"{excerpt(event.value)} is not {_TYPE_WORDS[name]}, as its tag !!{name} says")
         elif resolved.endswith((":int", ":float")) and len(event.value) > MAX_NUMBER_CHARS:
             self.refuse(event, f"a number of {len(event.value)} characters, over the {MAX_NUMBER_CHARS} limit")
