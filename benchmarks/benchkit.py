@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +47,9 @@ def pool_names(count: int) -> list[str]:
 
 @contextmanager
 def sim_process(workers: int, pools: dict[str, int], speed: float = 1.0,
-                max_unavailable: dict[str, str] | None = None) -> Iterator[Path]:
-    """`reconciler sim up` in a child process; yields its kubeconfig once the API answers."""
+                max_unavailable: dict[str, str] | None = None, release: str | None = None) -> Iterator[Path]:
+    """`reconciler sim up` in a child process (of `release`, else the simulator's default); yields its
+    kubeconfig once the API answers."""
     with tempfile.TemporaryDirectory(prefix="bench-sim-") as tmp:
         kubeconfig = Path(tmp) / "kubeconfig"
         argv = [PYTHON, "-m", "reconciler", "sim", "up", "--kubeconfig-out", str(kubeconfig),
@@ -57,6 +58,8 @@ def sim_process(workers: int, pools: dict[str, int], speed: float = 1.0,
             argv += ["--pool", f"{name}={count}"]
         for name, value in (max_unavailable or {}).items():
             argv += ["--max-unavailable", f"{name}={value}"]
+        if release:
+            argv += ["--release", release]
         child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
         try:
             assert child.stdout is not None
@@ -134,6 +137,23 @@ def count_requests(cluster: Any) -> Requests:
 def cpu() -> float:
     """CPU seconds of this process, every thread."""
     return time.process_time()
+
+
+def pass_cost(cluster: Any, one_pass: Callable[[], Any], mode: str, passes: int = 5) -> str:
+    """One line: the median reply bytes and CPU seconds of `passes` calls of `one_pass` (after one to
+    warm up) and the requests of the last."""
+    requests = count_requests(cluster)
+    one_pass()
+    cpus, sizes, table = [], [], ""
+    for _ in range(passes):
+        requests.reset()
+        before = cpu()
+        one_pass()
+        cpus.append(cpu() - before)
+        sizes.append(requests.bytes)
+        table = requests.table()
+    return (f"  {mode:<44} {statistics.median(sizes) / 1000:9.1f} kB  {statistics.median(cpus):6.3f} s CPU  "
+            f"requests: {table}")
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> None:

@@ -11,7 +11,6 @@ The simulator runs in its own process; CPU is this process's (every thread, watc
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchkit import IMAGE, count_requests, cpu, git_repo, load, pool_names, sim_process
+from benchkit import IMAGE, git_repo, load, pass_cost, pool_names, sim_process
 
 from reconciler.cluster import Cluster
 from reconciler.controller.reconcile import Reconciler
@@ -39,19 +38,11 @@ def layout(nodes: int, pools: int) -> tuple[int, dict[str, int]]:
 
 
 def measure(reconciler: Reconciler, cluster: Cluster, mode: str) -> str:
-    requests = count_requests(cluster)
-    reconciler.reconcile()  # warm: the first pass after a change of mode
-    cpus, sizes, counts = [], [], []
-    for _ in range(PASSES):
-        requests.reset()
-        before = cpu()
+    def idle_pass() -> None:
         result = reconciler.reconcile()
-        cpus.append(cpu() - before)
-        sizes.append(requests.bytes)
-        counts.append(requests.table())
         assert not result.written, f"{mode}: not idle: {result.written}"
-    return (f"  {mode:<34} {statistics.median(sizes) / 1000:9.1f} kB  {statistics.median(cpus):6.3f} s CPU  "
-            f"requests: {counts[-1]}")
+
+    return pass_cost(cluster, idle_pass, mode, PASSES)
 
 
 def main() -> int:

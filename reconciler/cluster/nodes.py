@@ -7,6 +7,7 @@ uncordoning/uncordoned, updated, degraded, working (busy, step unknown).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -59,6 +60,48 @@ def _expression_matches(expr: Obj, labels: dict[str, str]) -> bool:
     if operator == "DoesNotExist":
         return key not in labels
     return False
+
+
+# a label key (an optional DNS-subdomain prefix, a name of at most 63 characters) and a label value
+_LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+_LABEL_KEY = re.compile(rf"([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?/)?{_LABEL_NAME}")
+_LABEL_VALUE = re.compile(rf"({_LABEL_NAME})?")
+_SET_OPERATORS = {"In": "in", "NotIn": "notin"}
+
+
+def selector_query(selector: Obj) -> str | None:
+    """The `labelSelector` query that asks the API server for exactly the nodes `selector` matches
+    (selector_matches), or None when it selects every node or is not expressible safely (a key or
+    value outside the label syntax, an empty value in a set, an unknown operator): list every node."""
+    terms = []
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if not _is_key(key) or not _LABEL_VALUE.fullmatch(str(value)):
+            return None
+        terms.append(f"{key}={value}")
+    for expr in selector.get("matchExpressions") or ():
+        term = _expression_query(expr)
+        if term is None:
+            return None
+        terms.append(term)
+    return ",".join(terms) or None
+
+
+def _expression_query(expr: Obj) -> str | None:
+    key, operator = expr.get("key", ""), expr.get("operator", "")
+    values = [str(v) for v in expr.get("values") or ()]
+    if not _is_key(key):
+        return None
+    if operator in _SET_OPERATORS and values and all(v and _LABEL_VALUE.fullmatch(v) for v in values):
+        return f"{key} {_SET_OPERATORS[operator]} ({','.join(values)})"
+    if operator == "Exists" and not values:
+        return str(key)
+    if operator == "DoesNotExist" and not values:
+        return f"!{key}"
+    return None
+
+
+def _is_key(key: object) -> bool:
+    return isinstance(key, str) and _LABEL_KEY.fullmatch(key) is not None
 
 
 def pool_for_node(node: Obj, pools: Iterable[Obj]) -> str:

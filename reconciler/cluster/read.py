@@ -1,10 +1,12 @@
-"""The reads a LiveState is made of: list calls per kind and the release's ConfigMap, nothing per
-object (selective.py decides which are needed). Without MachineConfigNodes, a node whose drain
-waits costs two more list calls (drain_blockers).
+"""The reads a LiveState is made of: list calls per kind and the release's ConfigMap (selective.py
+decides which are needed), and for the few nodes of a moving custom pool a list of each one's
+MachineConfigNode. Without MachineConfigNodes, a node whose drain waits costs two more list calls
+(drain_blockers).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from reconciler.errors import Forbidden, NotFound
@@ -39,8 +41,27 @@ def list_machine_config_nodes(api: KubeApi) -> dict[str, Obj]:
     return {}
 
 
-def list_nodes(api: KubeApi) -> list[Obj]:
-    return list(api.read("nodes", core("nodes")).get("items") or [])
+def machine_config_nodes_of(api: KubeApi, nodes: Iterable[str]) -> dict[str, Obj]:
+    """The MachineConfigNodes of these nodes (each named as its node) by node name: one list per node
+    selecting it by name, at the newest version served (a version not served answers NotFound, a node
+    without one an empty list)."""
+    for version in MCN_VERSIONS:
+        try:
+            return {str(meta(m).get("name", "")): m for name in nodes for m in _machine_config_node(api, name, version)}
+        except NotFound:
+            continue
+    return {}
+
+
+def _machine_config_node(api: KubeApi, name: str, version: str) -> list[Obj]:
+    query = {"fieldSelector": f"metadata.name={name}"}
+    return list(api.read("machineconfignodes", mco("machineconfignodes", version=version), query).get("items") or [])
+
+
+def list_nodes(api: KubeApi, label_selector: str | None = None) -> list[Obj]:
+    """Every node, or those the label selector matches."""
+    query = {"labelSelector": label_selector} if label_selector else None
+    return list(api.read("nodes", core("nodes"), query).get("items") or [])
 
 
 def read_osimageurl(api: KubeApi) -> tuple[str, str]:

@@ -3,7 +3,8 @@
 A pool whose status says all its machines are updated, none degraded or unavailable, and whose
 current config is its target has nothing per node to tell the plan or the rollout: its counts come
 from its status. Nodes are read (listed, or taken from the watch cache) only when some pool is not
-settled, and only the nodes of those pools are derived.
+settled: a one-shot read lists only the nodes of those pools (by their node selectors, a few pools
+at most), and only the nodes of those pools are derived.
 """
 
 from __future__ import annotations
@@ -15,12 +16,21 @@ from reconciler.model import LiveState, MachineConfigInfo, NodeState, PoolState
 from reconciler.records import record
 
 from .api import KubeApi
-from .nodes import node_state, pool_for_node
+from .nodes import node_state, pool_for_node, selector_query
 from .parse import machine_config_info, meta, pool_state
-from .read import drain_blockers, list_custom, list_machine_config_nodes, list_nodes, read_osimageurl
+from .read import (
+    drain_blockers,
+    list_custom,
+    list_machine_config_nodes,
+    list_nodes,
+    machine_config_nodes_of,
+    read_osimageurl,
+)
 
 Obj = dict[str, Any]
 _UNSETTLED_TRUE = ("Updating", "Degraded", "NodeDegraded", "RenderDegraded")
+MAX_NODE_QUERIES = 4  # more moving pools than this: one list of every node costs less than a list each
+MAX_MCN_READS = 32  # more listed nodes than this: one list of every MachineConfigNode
 
 
 def _name(obj: Obj) -> str:
@@ -136,6 +146,44 @@ def assemble(
     )
 
 
+def node_queries(pools: list[Obj], wanted: set[str]) -> list[str] | None:
+    """The label selectors that together list every node of the `wanted` pools (a pool without a
+    node selector has none), or None when one list of every node is needed: a pool selects every
+    node or a selector the API cannot be asked for exactly, or more than MAX_NODE_QUERIES pools move.
+    A listed node of another pool is left out by NodeDeriver, which places every node by all pools."""
+    queries: list[str] = []
+    for pool in pools:
+        selector = (pool.get("spec") or {}).get("nodeSelector")
+        if _name(pool) not in wanted or selector is None:
+            continue
+        query = selector_query(selector) if isinstance(selector, dict) else None
+        if query is None:
+            return None
+        queries.append(query)
+    unique = list(dict.fromkeys(queries))
+    return unique if len(unique) <= MAX_NODE_QUERIES else None
+
+
+def nodes_needed(api: KubeApi, pools: list[Obj], wanted: set[str] | None) -> tuple[list[Obj], dict[str, Obj]]:
+    """The nodes a decision reads and their MachineConfigNodes: none when every pool is settled, those
+    of the moving pools (listed by their node selectors), or all of them (`wanted` None: status shows
+    every node). The MachineConfigNodes of at most MAX_MCN_READS listed nodes are read one by one."""
+    if wanted is not None and not wanted:
+        return [], {}
+    queries = node_queries(pools, wanted) if wanted is not None else None
+    if queries is None:
+        nodes = list_nodes(api)
+        return nodes, list_machine_config_nodes(api) if nodes else {}
+    found: dict[str, Obj] = {}
+    for query in queries:
+        for node in list_nodes(api, query):
+            found.setdefault(_name(node), node)
+    if not found:
+        return [], {}
+    few = len(found) <= MAX_MCN_READS
+    return list(found.values()), machine_config_nodes_of(api, found) if few else list_machine_config_nodes(api)
+
+
 def read_needed(api: KubeApi, now: float, every_node: bool = False) -> LiveState:
     """One read for a decision: MachineConfigs and pools always; nodes and MachineConfigNodes only
     when a pool is not settled (an idle cluster costs two lists and one GET, whatever its size), or
@@ -144,8 +192,7 @@ def read_needed(api: KubeApi, now: float, every_node: bool = False) -> LiveState
     pools = list_custom(api, "machineconfigpools")
     parsed = parse_all(machine_configs, pools)
     wanted = None if every_node else unsettled_pools(parsed.pools)
-    nodes = list_nodes(api) if wanted != set() else []
-    mcns = list_machine_config_nodes(api) if nodes else {}
+    nodes, mcns = nodes_needed(api, pools, wanted)
     base_image, release = read_osimageurl(api)
     return assemble(parsed, pools, nodes, mcns, base_image, release, now, wanted=wanted,
                     blockers=drain_blockers(api, nodes, mcns))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,15 @@ def start_world(tmp_path: Path, transport: TransportChoice = "auto") -> tuple[Wo
     kubeconfig = tmp_path / "kubeconfig"
     write_kubeconfig(kubeconfig, server.url)
     return World(store, server, kubeconfig, transport), server
+
+
+def observed(world: World) -> None:
+    """The pools' status reports their current generation, as the MCO's does."""
+    with world.store.lock:
+        for pool in world.store.items(POOLS):
+            obj = copy.deepcopy(pool)
+            obj["status"]["observedGeneration"] = obj["metadata"].get("generation", 1)
+            world.store.update(POOLS, obj, subresource="status")
 
 
 def add_machine_config_node(store: Store, node: str, pool: str, **conditions: str) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from cluster_world import HOTFIX, World, bootstrap
+from cluster_world import HOTFIX, World, bootstrap, observed
 
 from mcosim.api.server import ApiServer
 from mcosim.clock import VirtualClock
@@ -65,15 +65,6 @@ def label_node(world: World, node: str, key: str, value: str) -> None:
 def worker_mc() -> DesiredMachineConfig:
     labels = ((ROLE_LABEL, "worker"), (MANAGED_BY_LABEL, MANAGED_BY_VALUE))
     return DesiredMachineConfig("99-layering-worker", "worker", HOTFIX, labels, ())
-
-
-def observed(world: World) -> None:
-    """The pools' status reports their current generation, as the MCO's does."""
-    with world.store.lock:
-        for pool in world.store.items(POOLS):
-            obj = copy.deepcopy(pool)
-            obj["status"]["observedGeneration"] = obj["metadata"].get("generation", 1)
-            world.store.update(POOLS, obj, subresource="status")
 
 
 def test_passes_read_the_cache_and_a_change_that_matters_wakes(world: World, cluster: Cluster) -> None:
